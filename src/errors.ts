@@ -1,0 +1,41 @@
+// Typed errors. Every message names a file and a key path, never a value; the CLI maps `code`
+// to an exit code in one place (src/cli/exit-codes.ts) and prints one line.
+
+export type ErrorCode =
+  | 'usage' // bad flags or arguments
+  | 'input' // a file cannot be read or parsed
+  | 'config' // .secretsrc.yaml / .sops.yaml problem
+  | 'no-key' // could not get the data key
+  | 'mac' // MAC mismatch or missing
+  | 'decrypt' // a value could not be decrypted (tampered, wrong key)
+  | 'plaintext' // refusing to leave a file without encrypted values
+  | 'exists' // refusing to overwrite / already encrypted
+  | 'io' // writing failed
+  | 'internal'
+
+export class SecretsError extends Error {
+  readonly code: ErrorCode
+  /** What the user can do about it; printed after ` - `. */
+  readonly hint: string | undefined
+  /** The file (and optionally `: key path`) the error is about. */
+  readonly where: string | undefined
+
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; where?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = 'SecretsError'
+    this.code = code
+    this.hint = opts.hint
+    this.where = opts.where
+  }
+
+  /** Same error, located in a file (kept when already located). */
+  inFile(file: string): SecretsError {
+    if (this.where !== undefined) return this
+    const e = new SecretsError(this.code, this.message, { hint: this.hint, where: file, cause: this.cause })
+    return e
+  }
+}
+
+export function formatKeyPath(path: readonly (string | number)[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `[${JSON.stringify(p)}]`)).join('')
+}
