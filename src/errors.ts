@@ -17,22 +17,30 @@ export class SecretsError extends Error {
   readonly code: ErrorCode
   /** What the user can do about it; printed after ` - `. */
   readonly hint: string | undefined
-  /** The file (and optionally `: key path`) the error is about. */
+  /** The key path inside the file (`["db"]["password"]`), when the error is about one value. */
   readonly where: string | undefined
+  /** The file the error is about. */
+  readonly file: string | undefined
 
-  constructor(code: ErrorCode, message: string, opts: { hint?: string; where?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { hint?: string | undefined; where?: string | undefined; file?: string | undefined; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'SecretsError'
     this.code = code
     this.hint = opts.hint
     this.where = opts.where
+    this.file = opts.file
   }
 
   /** Same error, located in a file (kept when already located). */
   inFile(file: string): SecretsError {
-    if (this.where !== undefined) return this
-    const e = new SecretsError(this.code, this.message, { hint: this.hint, where: file, cause: this.cause })
-    return e
+    if (this.file !== undefined) return this
+    return new SecretsError(this.code, this.message, { hint: this.hint, where: this.where, file, cause: this.cause })
+  }
+
+  /** `<what is wrong> (<file>[: <key path>]) - <what to do>` */
+  line(): string {
+    const loc = [this.file, this.where].filter((x) => x !== undefined && x !== '').join(': ')
+    return `${this.message}${loc ? ` (${loc})` : ''}${this.hint ? ` - ${this.hint}` : ''}`
   }
 }
 

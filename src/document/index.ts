@@ -1,0 +1,129 @@
+// Whole-file operations: encrypt a plain tree under a fresh data key, decrypt a sops tree and
+// check its MAC, re-encrypt an edited tree under its existing key (unchanged values keep tokens).
+import { randomBytes } from 'node:crypto'
+import { decryptToken, encryptBytes, isEncToken, parseEncToken, utf8 } from '../crypto/cipher.js'
+import { normalizeLastModified, nowLastModified } from '../crypto/mac.js'
+import { SecretsError } from '../errors.js'
+import { groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
+import type { MapNode, ParsedFile } from '../tree/types.js'
+import { DEFAULT_RULE, SOPS_VERSION, readMetadata, writeMetadata, type Metadata, type SelectionRule } from './metadata.js'
+import { makeSelector } from './select.js'
+import { IvStash, decryptBranches, encryptBranches, type WalkCounts } from './walk.js'
+
+export { DEFAULT_RULE, type Metadata, type SelectionRule } from './metadata.js'
+export { IvStash } from './walk.js'
+
+export interface EncryptOptions {
+  groups: MasterKey[][]
+  threshold?: number
+  /** null: write no rule (binary files); undefined: the default `_unencrypted` suffix. */
+  rule?: SelectionRule | null
+  macOnlyEncrypted?: boolean
+}
+
+export interface EncryptResult {
+  file: ParsedFile
+  counts: WalkCounts
+  dataKey: Uint8Array
+}
+
+function sealMac(key: Uint8Array, macHex: string, lastModified: string): string {
+  return encryptBytes(key, utf8(macHex), lastModified, 'str')
+}
+
+/** Encrypt a plain file under a new data key wrapped by every master key. */
+export async function encryptDocument(plain: ParsedFile, opts: EncryptOptions): Promise<EncryptResult> {
+  if (plain.metadata !== null) {
+    throw new SecretsError('exists', 'the file is already encrypted (it has a sops metadata block)', {
+      hint: 'decrypt it first, or use `secrets rotate` to re-encrypt it',
+    })
+  }
+  const dataKey = new Uint8Array(randomBytes(32))
+  const rule = opts.rule === undefined ? DEFAULT_RULE : opts.rule
+  const macOnlyEncrypted = opts.macOnlyEncrypted ?? false
+  const { branches, macHex, counts } = encryptBranches(plain.branches, {
+    key: dataKey,
+    select: makeSelector(rule ?? DEFAULT_RULE),
+    macOnlyEncrypted,
+  })
+  await wrapDataKey(opts.groups, dataKey, opts.threshold ?? 0)
+  const lastModified = nowLastModified()
+  const md: Metadata = {
+    keyGroups: groupsToMetadata(opts.groups),
+    shamirThreshold: opts.groups.length > 1 ? (opts.threshold ?? 0) || opts.groups.length : 0,
+    lastModified,
+    mac: sealMac(dataKey, macHex, lastModified),
+    rule,
+    macOnlyEncrypted,
+    version: SOPS_VERSION,
+  }
+  return { file: { branches, metadata: writeMetadata(md) }, counts, dataKey }
+}
+
+export interface DecryptOptions {
+  ctx: KeyContext
+  ignoreMac?: boolean
+  /** Key-type priority, e.g. ['age', 'pgp', 'kms']. */
+  decryptionOrder?: readonly string[]
+  /** Use this data key instead of unwrapping one (tests, and callers that already hold it). */
+  dataKey?: Uint8Array
+}
+
+export interface DecryptResult {
+  branches: MapNode[]
+  metadata: Metadata
+  dataKey: Uint8Array
+  groups: MasterKey[][]
+  stash: IvStash
+  warnings: string[]
+}
+
+/** Decrypt a sops file; refuses a missing or wrong MAC unless ignoreMac. */
+export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): Promise<DecryptResult> {
+  const metadata = readMetadata(file.metadata)
+  const groups = groupsFromMetadata(metadata.keyGroups)
+  const dataKey = opts.dataKey ?? (await unwrapDataKey(groups, metadata.shamirThreshold, opts.ctx, opts.decryptionOrder))
+  const stash = new IvStash()
+  const { branches, macHex, warnings } = decryptBranches(file.branches, {
+    key: dataKey,
+    select: makeSelector(metadata.rule ?? DEFAULT_RULE),
+    macOnlyEncrypted: metadata.macOnlyEncrypted,
+    stash,
+  })
+  if (!opts.ignoreMac) verifyMac(metadata, dataKey, macHex)
+  return { branches, metadata, dataKey, groups, stash, warnings }
+}
+
+function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
+  const hint = 'the file was changed outside secrets/sops or is corrupted: restore it from git (or pass --ignore-mac to read it anyway)'
+  if (md.mac === '') throw new SecretsError('mac', 'the file has no MAC, so tampering cannot be ruled out', { hint })
+  const lm = normalizeLastModified(md.lastModified)
+  if (lm === null) throw new SecretsError('mac', '"lastmodified" in the metadata is not an RFC 3339 time', { hint })
+  const token = isEncToken(md.mac) ? parseEncToken(md.mac) : null
+  if (token === null) throw new SecretsError('mac', 'the MAC in the metadata is not an encrypted value', { hint })
+  let stored: string
+  try {
+    stored = new TextDecoder().decode(decryptToken(key, token, lm))
+  } catch {
+    throw new SecretsError('mac', 'the MAC could not be decrypted (the MAC or lastmodified was altered)', { hint })
+  }
+  if (stored !== computed) throw new SecretsError('mac', 'MAC mismatch: the values do not match the MAC stored in the file', { hint })
+}
+
+/**
+ * Re-encrypt an edited tree under the file's existing data key: values that did not change get
+ * their old token back (stash), new or changed ones fresh IVs; lastmodified and mac refreshed.
+ */
+export function reencryptDocument(branches: MapNode[], dec: DecryptResult, newKey?: Uint8Array): { file: ParsedFile; counts: WalkCounts } {
+  const key = newKey ?? dec.dataKey
+  const md = dec.metadata
+  const { branches: out, macHex, counts } = encryptBranches(branches, {
+    key,
+    select: makeSelector(md.rule ?? DEFAULT_RULE),
+    macOnlyEncrypted: md.macOnlyEncrypted,
+    stash: dec.stash,
+  })
+  const lastModified = nowLastModified()
+  const next: Metadata = { ...md, keyGroups: groupsToMetadata(dec.groups), lastModified, mac: sealMac(key, macHex, lastModified) }
+  return { file: { branches: out, metadata: writeMetadata(next) }, counts }
+}
