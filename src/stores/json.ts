@@ -1,0 +1,622 @@
+// JSON store (spec 6.2, 7.5): a hand-written parser that keeps key order, duplicate keys and exact
+// integers (JSON.parse loses all three), and an emitter that writes what sops's Go encoder writes.
+// Also home of the byte/string helpers the dotenv, INI and binary stores share.
+import { SecretsError, formatKeyPath } from '../errors.js'
+import type { Node, MapNode, ListNode, MapEntry, Comment, ParsedFile, PlainObject, PlainValue } from '../tree/types.js'
+import type { EmitOptions, Store } from './store.js'
+
+const encoder = new TextEncoder()
+const strictDecoder = new TextDecoder('utf-8', { fatal: true })
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+/** Go's decoder allows 10000; a JS recursion that deep risks the stack, and no real file nests this far. */
+const MAX_DEPTH = 1000
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers
+
+/** Bytes -> string the way Go's string handling sees it: each byte of an invalid UTF-8 sequence becomes one U+FFFD. */
+export function decodeUtf8Go(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const slice = bytes.subarray(start, end)
+  try {
+    return strictDecoder.decode(slice)
+  } catch {
+    // WHATWG replaces a truncated sequence with a single U+FFFD, Go with one per byte; the
+    // difference reaches the MAC, so decode by hand on this (rare) path.
+  }
+  let out = ''
+  let i = 0
+  while (i < slice.length) {
+    const [cp, size] = decodeRuneGo(slice, i)
+    out += String.fromCodePoint(cp)
+    i += size
+  }
+  return out
+}
+
+/** Go utf8.DecodeRune: [code point, width]; (U+FFFD, 1) on any invalid sequence. */
+function decodeRuneGo(b: Uint8Array, i: number): [number, number] {
+  const c0 = b[i] as number
+  if (c0 < 0x80) return [c0, 1]
+  const cont = (j: number, lo = 0x80, hi = 0xbf): number => {
+    const c = b[i + j]
+    return c !== undefined && c >= lo && c <= hi ? c : -1
+  }
+  if (c0 >= 0xc2 && c0 <= 0xdf) {
+    const c1 = cont(1)
+    if (c1 >= 0) return [((c0 & 0x1f) << 6) | (c1 & 0x3f), 2]
+  } else if (c0 >= 0xe0 && c0 <= 0xef) {
+    const c1 = cont(1, c0 === 0xe0 ? 0xa0 : 0x80, c0 === 0xed ? 0x9f : 0xbf)
+    const c2 = c1 >= 0 ? cont(2) : -1
+    if (c2 >= 0) return [((c0 & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f), 3]
+  } else if (c0 >= 0xf0 && c0 <= 0xf4) {
+    const c1 = cont(1, c0 === 0xf0 ? 0x90 : 0x80, c0 === 0xf4 ? 0x8f : 0xbf)
+    const c2 = c1 >= 0 ? cont(2) : -1
+    const c3 = c2 >= 0 ? cont(3) : -1
+    if (c3 >= 0) return [((c0 & 0x07) << 18) | ((c1 & 0x3f) << 12) | ((c2 & 0x3f) << 6) | (c3 & 0x3f), 4]
+  }
+  return [0xfffd, 1]
+}
+
+/** True when the bytes are valid UTF-8 (so a str scalar holds them without loss). */
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(bytes)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s)
+}
+
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+/** 1-based line and column (in code points) of a byte offset, for error messages. */
+export function lineColAt(bytes: Uint8Array, offset: number): { line: number; column: number } {
+  let line = 1
+  let column = 1
+  const end = Math.min(offset, bytes.length)
+  for (let i = 0; i < end; i++) {
+    const c = bytes[i] as number
+    if (c === 0x0a) {
+      line++
+      column = 1
+    } else if ((c & 0xc0) !== 0x80) {
+      column++ // count code points, not UTF-8 continuation bytes
+    }
+  }
+  return { line, column }
+}
+
+const HEX = '0123456789abcdef'
+
+/** Go json.Marshal of a string: HTML-safe escapes (`<` `>` `&`), U+2028/2029, `\b` `\f` (Go >= 1.22). */
+export function quoteJsonString(s: string): string {
+  let out = '"'
+  let start = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    let esc: string | null = null
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
+      switch (c) {
+        case 0x22:
+          esc = '\\"'
+          break
+        case 0x5c:
+          esc = '\\\\'
+          break
+        case 0x0a:
+          esc = '\\n'
+          break
+        case 0x0d:
+          esc = '\\r'
+          break
+        case 0x09:
+          esc = '\\t'
+          break
+        case 0x08:
+          esc = '\\b'
+          break
+        case 0x0c:
+          esc = '\\f'
+          break
+        default:
+          esc = '\\u00' + HEX[c >> 4] + HEX[c & 0xf]
+      }
+    } else if (c === 0x2028 || c === 0x2029) {
+      esc = c === 0x2028 ? '\\u2028' : '\\u2029'
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      // A lone surrogate cannot be UTF-8 encoded; Go writes invalid UTF-8 as \ufffd.
+      const next = s.charCodeAt(i + 1)
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        i++
+        continue
+      }
+      esc = '\\ufffd'
+    }
+    if (esc !== null) {
+      out += s.slice(start, i) + esc
+      start = i + 1
+    }
+  }
+  return out + s.slice(start) + '"'
+}
+
+/** Go's JSON float format: like JS `String(n)` for finite numbers, except that `-0` keeps its sign. */
+export function formatJsonFloat(n: number): string {
+  if (Object.is(n, -0)) return '-0'
+  return String(n)
+}
+
+const JSON_INT = /^-?(?:0|[1-9]\d*)$/
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
+
+/** A JSON number literal our parser reads back as a float (not an int64). */
+function reparsesAsFloat(text: string): boolean {
+  if (!JSON_NUMBER.test(text)) return false
+  if (!JSON_INT.test(text)) return true
+  const v = BigInt(text)
+  return v < INT64_MIN || v > INT64_MAX
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+
+function syntaxError(bytes: Uint8Array, offset: number, what: string): SecretsError {
+  const { line, column } = lineColAt(bytes, offset)
+  return new SecretsError('input', `invalid JSON at line ${line}, column ${column}: ${what}`, {
+    hint: 'fix the JSON syntax at that position',
+  })
+}
+
+class JsonParser {
+  private pos = 0
+  constructor(private readonly b: Uint8Array) {}
+
+  /** The top-level object as a map (with `sops` kept apart) plus the metadata. */
+  parseDocument(): { branch: MapNode; metadata: PlainObject | null } {
+    this.skipWs()
+    if (this.b[this.pos] !== 0x7b) {
+      if (this.pos >= this.b.length) throw syntaxError(this.b, this.pos, 'the file is empty')
+      throw new SecretsError('input', 'a JSON secrets file must be an object at the top level ({...})', {
+        hint: 'wrap the content in an object, e.g. {"data": [...]}',
+      })
+    }
+    const start = this.pos
+    const top = this.parseMap(0)
+    this.skipWs()
+    if (this.pos < this.b.length) throw syntaxError(this.b, this.pos, 'unexpected data after the top-level object')
+    let metadata: PlainObject | null = null
+    const items: Array<MapEntry | Comment> = []
+    for (const it of top.items) {
+      if (it.kind === 'entry' && it.key === 'sops') {
+        if (metadata !== null) throw syntaxError(this.b, start, 'the top-level "sops" member appears twice')
+        if (it.value.kind !== 'map') {
+          throw new SecretsError('input', 'the top-level "sops" member is not an object', {
+            hint: 'the sops metadata is damaged; restore the file from git',
+          })
+        }
+        metadata = toPlainObject(it.value)
+      } else {
+        items.push(it)
+      }
+    }
+    return { branch: { kind: 'map', items }, metadata }
+  }
+
+  private skipWs(): void {
+    const b = this.b
+    while (this.pos < b.length) {
+      const c = b[this.pos]
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.pos++
+      else break
+    }
+  }
+
+  private expect(c: number, what: string): void {
+    this.skipWs()
+    if (this.b[this.pos] !== c) throw this.unexpected(what)
+    this.pos++
+  }
+
+  private unexpected(expected: string): SecretsError {
+    if (this.pos >= this.b.length) return syntaxError(this.b, this.pos, `unexpected end of input, expected ${expected}`)
+    return syntaxError(this.b, this.pos, `unexpected character, expected ${expected}`)
+  }
+
+  private parseValue(depth: number): Node {
+    this.skipWs()
+    const c = this.b[this.pos]
+    switch (c) {
+      case 0x7b:
+        return this.parseMap(depth + 1)
+      case 0x5b:
+        return this.parseList(depth + 1)
+      case 0x22:
+        return { kind: 'str', value: this.parseString() }
+      case 0x74:
+        this.literal('true')
+        return { kind: 'bool', value: true }
+      case 0x66:
+        this.literal('false')
+        return { kind: 'bool', value: false }
+      case 0x6e:
+        this.literal('null')
+        return { kind: 'null' }
+      default:
+        if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.parseNumber()
+        throw this.unexpected('a value')
+    }
+  }
+
+  private literal(word: string): void {
+    for (let i = 0; i < word.length; i++) {
+      if (this.b[this.pos + i] !== word.charCodeAt(i)) {
+        this.pos += i
+        throw this.unexpected(`"${word}"`)
+      }
+    }
+    this.pos += word.length
+  }
+
+  private checkDepth(depth: number): void {
+    if (depth > MAX_DEPTH) throw syntaxError(this.b, this.pos, `nesting deeper than ${MAX_DEPTH} levels`)
+  }
+
+  private parseMap(depth: number): MapNode {
+    this.checkDepth(depth)
+    this.pos++ // {
+    const items: MapEntry[] = []
+    this.skipWs()
+    if (this.b[this.pos] === 0x7d) {
+      this.pos++
+      return { kind: 'map', items }
+    }
+    for (;;) {
+      this.skipWs()
+      if (this.b[this.pos] !== 0x22) throw this.unexpected('a string key')
+      const key = this.parseString()
+      this.expect(0x3a, '":"')
+      const value = this.parseValue(depth)
+      items.push({ kind: 'entry', key, value })
+      this.skipWs()
+      const c = this.b[this.pos]
+      if (c === 0x2c) {
+        this.pos++
+        continue
+      }
+      if (c === 0x7d) {
+        this.pos++
+        return { kind: 'map', items }
+      }
+      throw this.unexpected('"," or "}"')
+    }
+  }
+
+  private parseList(depth: number): ListNode {
+    this.checkDepth(depth)
+    this.pos++ // [
+    const items: Node[] = []
+    this.skipWs()
+    if (this.b[this.pos] === 0x5d) {
+      this.pos++
+      return { kind: 'list', items }
+    }
+    for (;;) {
+      items.push(this.parseValue(depth))
+      this.skipWs()
+      const c = this.b[this.pos]
+      if (c === 0x2c) {
+        this.pos++
+        continue
+      }
+      if (c === 0x5d) {
+        this.pos++
+        return { kind: 'list', items }
+      }
+      throw this.unexpected('"," or "]"')
+    }
+  }
+
+  private parseNumber(): Node {
+    const b = this.b
+    const start = this.pos
+    let p = this.pos
+    const digit = (i: number): boolean => {
+      const c = b[i]
+      return c !== undefined && c >= 0x30 && c <= 0x39
+    }
+    if (b[p] === 0x2d) p++
+    if (b[p] === 0x30) p++
+    else if (digit(p)) while (digit(p)) p++
+    else {
+      this.pos = p
+      throw this.unexpected('a digit')
+    }
+    let integer = true
+    if (b[p] === 0x2e) {
+      integer = false
+      p++
+      if (!digit(p)) {
+        this.pos = p
+        throw this.unexpected('a digit after "."')
+      }
+      while (digit(p)) p++
+    }
+    if (b[p] === 0x65 || b[p] === 0x45) {
+      integer = false
+      p++
+      if (b[p] === 0x2b || b[p] === 0x2d) p++
+      if (!digit(p)) {
+        this.pos = p
+        throw this.unexpected('a digit in the exponent')
+      }
+      while (digit(p)) p++
+    }
+    this.pos = p
+    let text = ''
+    for (let i = start; i < p; i++) text += String.fromCharCode(b[i] as number)
+    if (integer) {
+      const v = BigInt(text)
+      // `-0` is int 0 (Go strconv.ParseInt accepts it); beyond int64 the literal becomes a float.
+      if (v >= INT64_MIN && v <= INT64_MAX) return { kind: 'int', value: v }
+    }
+    const f = Number(text)
+    if (!Number.isFinite(f)) throw syntaxError(b, start, 'number out of range (overflows a 64-bit float)')
+    return { kind: 'float', value: f, source: text }
+  }
+
+  /** A string starting at the opening quote; escapes resolved, lone surrogates and invalid UTF-8 -> U+FFFD. */
+  private parseString(): string {
+    const b = this.b
+    const open = this.pos
+    this.pos++
+    let out = ''
+    let runStart = this.pos
+    for (;;) {
+      if (this.pos >= b.length) throw syntaxError(b, open, 'string is not closed')
+      const c = b[this.pos] as number
+      if (c === 0x22) {
+        out += decodeUtf8Go(b, runStart, this.pos)
+        this.pos++
+        return out
+      }
+      if (c < 0x20) throw syntaxError(b, this.pos, 'control character inside a string (escape it)')
+      if (c !== 0x5c) {
+        this.pos++
+        continue
+      }
+      out += decodeUtf8Go(b, runStart, this.pos)
+      const e = b[this.pos + 1]
+      this.pos += 2
+      switch (e) {
+        case 0x22:
+          out += '"'
+          break
+        case 0x5c:
+          out += '\\'
+          break
+        case 0x2f:
+          out += '/'
+          break
+        case 0x62:
+          out += '\b'
+          break
+        case 0x66:
+          out += '\f'
+          break
+        case 0x6e:
+          out += '\n'
+          break
+        case 0x72:
+          out += '\r'
+          break
+        case 0x74:
+          out += '\t'
+          break
+        case 0x75: {
+          const u = this.hex4(this.pos)
+          if (u < 0) throw syntaxError(b, this.pos - 2, 'invalid \\u escape')
+          this.pos += 4
+          if (u >= 0xd800 && u <= 0xdbff && b[this.pos] === 0x5c && b[this.pos + 1] === 0x75) {
+            const lo = this.hex4(this.pos + 2)
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+              out += String.fromCharCode(u, lo)
+              this.pos += 6
+              break
+            }
+          }
+          // Go: a surrogate that does not form a pair decodes as U+FFFD (the next escape stands alone).
+          out += u >= 0xd800 && u <= 0xdfff ? '\ufffd' : String.fromCharCode(u)
+          break
+        }
+        default:
+          throw syntaxError(b, this.pos - 2, 'invalid escape sequence in a string')
+      }
+      runStart = this.pos
+    }
+  }
+
+  private hex4(at: number): number {
+    let v = 0
+    for (let i = 0; i < 4; i++) {
+      const c = this.b[at + i]
+      if (c === undefined) return -1
+      let d: number
+      if (c >= 0x30 && c <= 0x39) d = c - 0x30
+      else if (c >= 0x61 && c <= 0x66) d = c - 0x57
+      else if (c >= 0x41 && c <= 0x46) d = c - 0x37
+      else return -1
+      v = v * 16 + d
+    }
+    return v
+  }
+}
+
+/** Assign without ever touching the prototype (a key may be `__proto__`). */
+export function setOwn(o: PlainObject, k: string, v: PlainValue): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+}
+
+function toPlainValue(n: Node): PlainValue {
+  switch (n.kind) {
+    case 'map':
+      return toPlainObject(n)
+    case 'list': {
+      const out: PlainValue[] = []
+      for (const it of n.items) if (it.kind !== 'comment') out.push(toPlainValue(it))
+      return out
+    }
+    case 'str':
+    case 'time':
+      return n.value
+    case 'bytes':
+      return decodeUtf8Go(n.value)
+    case 'int':
+      return Number(n.value)
+    case 'float':
+    case 'bool':
+      return n.value
+    case 'null':
+      return null
+  }
+}
+
+function toPlainObject(m: MapNode): PlainObject {
+  const o: PlainObject = {}
+  for (const it of m.items) if (it.kind === 'entry') setOwn(o, it.key, toPlainValue(it.value))
+  return o
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emitter
+
+/** Indentation unit for opts.indent: -1 (default) = TAB, N >= 0 = N spaces (0: newlines only). */
+export function jsonIndentUnit(indent: number | undefined): string {
+  const n = indent ?? -1
+  if (n === -1) return '\t'
+  if (!Number.isInteger(n) || n < -1) {
+    throw new SecretsError('usage', 'the JSON indent must be -1 (tab) or a number of spaces >= 0', {
+      hint: 'fix stores.json.indent in the configuration',
+    })
+  }
+  return ' '.repeat(n)
+}
+
+type Path = Array<string | number>
+
+/**
+ * One value as JSON text. `indent` null = compact (Go json.Marshal), otherwise json.Indent style with
+ * that unit; `depth` is the current nesting level.
+ */
+export function jsonText(n: Node, indent: string | null, depth = 0, path: Path = []): string {
+  switch (n.kind) {
+    case 'map': {
+      const parts: string[] = []
+      for (const it of n.items) {
+        if (it.kind === 'comment') continue // JSON has no comments (sops drops them too)
+        parts.push(quoteJsonString(it.key) + (indent === null ? ':' : ': ') + jsonText(it.value, indent, depth + 1, [...path, it.key]))
+      }
+      return wrap('{', '}', parts, indent, depth)
+    }
+    case 'list': {
+      const parts: string[] = []
+      let i = 0
+      for (const it of n.items) {
+        if (it.kind === 'comment') continue
+        parts.push(jsonText(it, indent, depth + 1, [...path, i++]))
+      }
+      return wrap('[', ']', parts, indent, depth)
+    }
+    case 'str':
+    case 'time':
+      return quoteJsonString(n.value)
+    case 'bytes':
+      return quoteJsonString(decodeUtf8Go(n.value))
+    case 'int':
+      return n.value.toString()
+    case 'float':
+      if (!Number.isFinite(n.value)) {
+        throw new SecretsError('input', `JSON cannot hold NaN or Infinity (at ${formatKeyPath(path) || 'the top level'})`, {
+          hint: 'use another output format, or change the value',
+        })
+      }
+      // Re-emit the literal the file used (`1.0` stays a float after a round trip) when it is
+      // valid JSON for the same number; otherwise Go's shortest form.
+      if (n.source !== undefined && reparsesAsFloat(n.source) && Object.is(Number(n.source), n.value)) return n.source
+      return formatJsonFloat(n.value)
+    case 'bool':
+      return n.value ? 'true' : 'false'
+    case 'null':
+      return 'null'
+  }
+}
+
+function plainJsonText(v: PlainValue, indent: string | null, depth: number): string {
+  if (v === null) return 'null'
+  if (typeof v === 'string') return quoteJsonString(v)
+  if (typeof v === 'boolean') return v ? 'true' : 'false'
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new SecretsError('internal', 'metadata holds a non-finite number')
+    return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(v).toString() : formatJsonFloat(v)
+  }
+  if (Array.isArray(v)) return wrap('[', ']', v.map((x) => plainJsonText(x, indent, depth + 1)), indent, depth)
+  const parts = Object.keys(v).map(
+    (k) => quoteJsonString(k) + (indent === null ? ':' : ': ') + plainJsonText(v[k] as PlainValue, indent, depth + 1),
+  )
+  return wrap('{', '}', parts, indent, depth)
+}
+
+function wrap(open: string, close: string, parts: string[], indent: string | null, depth: number): string {
+  if (parts.length === 0) return open + close
+  if (indent === null) return open + parts.join(',') + close
+  const inner = '\n' + indent.repeat(depth + 1)
+  return open + inner + parts.join(',' + inner) + '\n' + indent.repeat(depth) + close
+}
+
+/** The whole file text: branch 0 (plus `"sops"` as the last member when metadata is given), trailing newline. */
+export function emitJsonDocument(file: ParsedFile, opts?: EmitOptions): string {
+  const unit = jsonIndentUnit(opts?.indent)
+  const branch: MapNode = file.branches[0] ?? { kind: 'map', items: [] }
+  const parts: string[] = []
+  for (const it of branch.items) {
+    if (it.kind === 'comment') continue
+    parts.push(quoteJsonString(it.key) + ': ' + jsonText(it.value, unit, 1, [it.key]))
+  }
+  if (file.metadata !== null) parts.push('"sops": ' + plainJsonText(file.metadata, unit, 1))
+  return wrap('{', '}', parts, unit, 0) + '\n'
+}
+
+export const jsonStore: Store = {
+  format: 'json',
+
+  parse(bytes: Uint8Array): ParsedFile {
+    const { branch, metadata } = new JsonParser(bytes).parseDocument()
+    return { branches: [branch], metadata }
+  },
+
+  emit(file: ParsedFile, opts?: EmitOptions): Uint8Array {
+    return utf8(emitJsonDocument(file, opts))
+  },
+
+  emitValue(node: Node): Uint8Array {
+    if (node.kind === 'str') return utf8(node.value)
+    if (node.kind === 'bytes') return node.value
+    if (node.kind === 'map') return jsonStore.emit({ branches: [node], metadata: null })
+    return utf8(jsonText(node, '\t'))
+  },
+}
