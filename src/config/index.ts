@@ -1,0 +1,19 @@
+// The config layer: find and load `.secretsrc.yaml` / `.sops.yaml`, pick the creation rule and
+// master keys for a file, resolve environment names, translate RE2 patterns.
+export type {
+  CreationRule,
+  KeyGroupSpec,
+  KmsKeySpec,
+  LoadedConfig,
+  SelectionKind,
+  SelectionRule,
+  StoresConfig,
+} from './types.js'
+export { SELECTION_KINDS } from './types.js'
+export { CONFIG_NAMES, findConfig } from './discover.js'
+export { DEFAULT_SECRETS_DIR, loadConfig, parseConfig } from './load.js'
+export { keyGroupsFromRule, matchCreationRule, rulePath, type CliKeys } from './match.js'
+export { kmsKeyIdentity, parseEncryptionContext, parseKmsList } from './keys.js'
+export { compileRegex, regexError, translateRegex, type RegexResult } from './regex.js'
+export { ENVIRONMENT_EXTENSIONS, listEnvironments, resolveTarget } from './targets.js'
+export { renderInitialConfig } from './init.js'

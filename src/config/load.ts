@@ -1,0 +1,84 @@
+// Read one config file into a LoadedConfig: sops sections (`creation_rules`, `stores`) with sops
+// meaning, our own (`environments`, `secrets_dir`), and everything else kept raw for later.
+import { readFileSync } from 'node:fs'
+import { basename, dirname, isAbsolute, resolve } from 'node:path'
+import { SecretsError } from '../errors.js'
+import { parseCreationRules } from './rules.js'
+import type { LoadedConfig, StoresConfig } from './types.js'
+import { ConfigReader, type YValue } from './yaml-reader.js'
+
+export const DEFAULT_SECRETS_DIR = 'secrets'
+
+/** Load and validate a config file; throws SecretsError('config') with the file and `line N` where known. */
+export function loadConfig(path: string): LoadedConfig {
+  const file = resolve(path)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unknown error'
+    throw new SecretsError('config', `cannot read config file (${code})`, {
+      file,
+      hint: 'check SECRETS_CONFIG / SOPS_CONFIG or the --config path',
+      cause: e,
+    })
+  }
+  return parseConfig(file, text)
+}
+
+/** Parse config text as if read from `file` (absolute). */
+export function parseConfig(file: string, text: string): LoadedConfig {
+  const r = ConfigReader.parse(file, text)
+  const root = r.root
+  const f = r.fields(root, '(top level)')
+  const secretsDir = normalizeRel(r.text(f.get('secrets_dir') ?? null, 'secrets_dir') ?? DEFAULT_SECRETS_DIR)
+  return {
+    path: file,
+    dir: dirname(file),
+    kind: /^\.secretsrc\./.test(basename(file)) ? 'secretsrc' : 'sops',
+    creationRules: parseCreationRules(r, f.get('creation_rules')),
+    environments: parseEnvironments(r, f.get('environments') ?? null, secretsDir),
+    secretsDir,
+    stores: parseStores(r, f.get('stores') ?? null),
+    raw: r.toJS() ?? {},
+  }
+}
+
+function normalizeRel(p: string): string {
+  const s = p.replace(/[\\/]+$/, '')
+  return s === '' ? '.' : s
+}
+
+function parseEnvironments(r: ConfigReader, node: YValue, secretsDir: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [name, value] of r.fields(node, 'environments')) {
+    const at = `environments.${name}`
+    if (name === '' || /[\\/]/.test(name)) r.fail(value ?? node, at, 'an environment name must be non-empty and contain no path separator')
+    let path: string | undefined
+    if (r.isNull(value)) path = undefined
+    else if (r.isString(value)) path = value.value
+    else path = r.text(r.fields(value, at).get('path') ?? null, `${at}.path`)
+    if (path === '') r.fail(value, `${at}.path`, 'must not be empty')
+    out.set(name, path ?? `${secretsDir}/${name}.yaml`)
+  }
+  return out
+}
+
+function parseStores(r: ConfigReader, node: YValue): StoresConfig {
+  const f = r.fields(node, 'stores')
+  const indent = (store: string): number | undefined =>
+    r.int(r.fields(f.get(store) ?? null, `stores.${store}`).get('indent') ?? null, `stores.${store}.indent`)
+  const out: StoresConfig = {}
+  const y = indent('yaml')
+  const j = indent('json')
+  const jb = indent('json_binary')
+  if (y !== undefined) out.yamlIndent = y
+  if (j !== undefined) out.jsonIndent = j
+  if (jb !== undefined) out.jsonBinaryIndent = jb
+  return out
+}
+
+/** Absolute path of a config-relative path. */
+export function fromConfigDir(dir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(dir, p)
+}

@@ -1,0 +1,86 @@
+// The typed shape of a loaded `.secretsrc.yaml` / `.sops.yaml`. Only data here; parsing lives in
+// load.ts and rules.ts, decisions (which rule, which keys, which file) in match.ts and targets.ts.
+
+/** An AWS KMS key as a creation rule or the command line names it. */
+export interface KmsKeySpec {
+  arn: string
+  role?: string
+  context?: Record<string, string>
+  awsProfile?: string
+}
+
+/**
+ * One key group. `other` holds key types we only carry along, by metadata type name, each as its
+ * identity string (8.6): `gcp_kms` resource ids, `azure_kv` URLs `https://VAULT/keys/NAME[/VERSION]`,
+ * `hc_vault` transit URIs, `hckms` key ids; `plugins` entries are kept raw. Only non-empty lists.
+ */
+export interface KeyGroupSpec {
+  age: string[]
+  pgp: string[]
+  kms: KmsKeySpec[]
+  other: Record<string, unknown[]>
+}
+
+export type SelectionKind =
+  | 'unencrypted_suffix'
+  | 'encrypted_suffix'
+  | 'unencrypted_regex'
+  | 'encrypted_regex'
+  | 'unencrypted_comment_regex'
+  | 'encrypted_comment_regex'
+
+export const SELECTION_KINDS: readonly SelectionKind[] = [
+  'unencrypted_suffix',
+  'encrypted_suffix',
+  'unencrypted_regex',
+  'encrypted_regex',
+  'unencrypted_comment_regex',
+  'encrypted_comment_regex',
+]
+
+export interface SelectionRule {
+  kind: SelectionKind
+  value: string
+}
+
+export interface CreationRule {
+  /** Position in `creation_rules` (0-based). */
+  index: number
+  /** RE2 source; undefined or '' matches every file. */
+  pathRegex: string | undefined
+  /** Flat form: one group (none when the rule names no key); `key_groups`: one per entry. */
+  keyGroups: KeyGroupSpec[]
+  /** 'flat' rules take `--encryption-context` for their KMS keys; structured ones carry their own. */
+  keyForm: 'flat' | 'key_groups'
+  /** undefined when absent or 0. */
+  shamirThreshold: number | undefined
+  selection: SelectionRule | undefined
+  macOnlyEncrypted: boolean
+  /** e.g. `creation_rules[1] (path_regex: \.prod\.yaml$)`, for messages. */
+  description: string
+  /** 1-based line of the rule in the config file, when known. */
+  line: number | undefined
+}
+
+export interface StoresConfig {
+  yamlIndent?: number
+  jsonIndent?: number
+  jsonBinaryIndent?: number
+}
+
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  path: string
+  /** Absolute directory of the config file; rule paths and environment paths are relative to it. */
+  dir: string
+  kind: 'secretsrc' | 'sops'
+  /** undefined = no `creation_rules` key (sops: "no config" for key selection). */
+  creationRules: CreationRule[] | undefined
+  /** Environments listed in the file: name -> path relative to `dir` (or absolute if written so). */
+  environments: Map<string, string>
+  /** `secrets_dir`, relative to `dir`; default `secrets`. */
+  secretsDir: string
+  stores: StoresConfig
+  /** The whole document as plain JS (for `policies`, `outputs` and later sections). */
+  raw: unknown
+}
