@@ -1,0 +1,144 @@
+// Master keys from metadata entries and back, and the data key's wrap/unwrap across key groups
+// (one group: every key wraps the whole key; several: each group wraps one Shamir share).
+import { shamirCombine, shamirSplit } from '../crypto/shamir.js'
+import { SecretsError } from '../errors.js'
+import { KEY_TYPES, type KeyGroup, type KeyType } from '../document/metadata.js'
+import type { PlainObject } from '../tree/types.js'
+import { AgeKey } from './age.js'
+import { KmsKey } from './kms.js'
+import { PgpKey } from './pgp.js'
+import { OpaqueKey } from './opaque.js'
+import { KeyError, type KeyContext, type MasterKey } from './types.js'
+
+export { KeyError, type KeyContext, type MasterKey } from './types.js'
+
+function identityOf(kind: KeyType, e: PlainObject): string {
+  const s = (k: string): string => (typeof e[k] === 'string' ? (e[k] as string) : '')
+  switch (kind) {
+    case 'age':
+      return s('recipient')
+    case 'pgp':
+      return s('fp')
+    case 'kms':
+      return s('arn') + (s('role') ? '+' + s('role') : '')
+    case 'gcp_kms':
+      return s('resource_id')
+    case 'azure_kv':
+      return `${s('vault_url')}/keys/${s('name')}/${s('version')}`
+    case 'hc_vault':
+      return `${s('vault_address')}/v1/${s('engine_path')}/keys/${s('key_name')}`
+    case 'hckms':
+      return s('key_id')
+  }
+}
+
+export function keyFromMetadata(kind: KeyType, entry: PlainObject): MasterKey {
+  if (kind === 'age') return AgeKey.fromMetadata(entry)
+  if (kind === 'pgp') return PgpKey.fromMetadata(entry)
+  if (kind === 'kms') return KmsKey.fromMetadata(entry)
+  return new OpaqueKey(kind, identityOf(kind, entry), entry)
+}
+
+export function groupsFromMetadata(groups: KeyGroup[]): MasterKey[][] {
+  return groups.map((g) => KEY_TYPES.flatMap((t) => (g[t] ?? []).map((e) => keyFromMetadata(t, e))))
+}
+
+export function groupsToMetadata(groups: MasterKey[][]): KeyGroup[] {
+  return groups.map((keys) => {
+    const g: KeyGroup = {}
+    for (const k of keys) (g[k.kind] ??= []).push(k.toMetadata())
+    return g
+  })
+}
+
+/** Effective Shamir threshold for N groups (sops: 0 means all groups). */
+export function effectiveThreshold(groups: number, threshold: number): number {
+  if (groups <= 1) return 1
+  return threshold <= 0 ? groups : threshold
+}
+
+/** Wrap a fresh data key with every master key (shares when there are several groups). */
+export async function wrapDataKey(groups: MasterKey[][], dataKey: Uint8Array, threshold: number): Promise<void> {
+  if (groups.length === 0 || groups.some((g) => g.length === 0)) {
+    throw new SecretsError('config', 'no master keys to encrypt the data key with', {
+      hint: 'give recipients with --age, or add a creation rule with age keys to .secretsrc.yaml (`secrets init`)',
+    })
+  }
+  let secrets: Uint8Array[]
+  if (groups.length === 1) secrets = [dataKey]
+  else {
+    const t = effectiveThreshold(groups.length, threshold)
+    if (t < 2 || t > groups.length) {
+      throw new SecretsError('config', `shamir_threshold ${t} is not between 2 and the number of key groups (${groups.length})`, {
+        hint: 'fix shamir_threshold in the creation rule',
+      })
+    }
+    secrets = shamirSplit(dataKey, groups.length, t)
+  }
+  const failures: string[] = []
+  await Promise.all(
+    groups.flatMap((g, i) =>
+      g.map(async (k) => {
+        try {
+          await k.wrap(secrets[i] as Uint8Array)
+        } catch (e) {
+          failures.push(`${k.kind} ${k.id}: ${e instanceof Error ? e.message : String(e)}`)
+        }
+      }),
+    ),
+  )
+  if (failures.length > 0) {
+    throw new SecretsError('no-key', `could not encrypt the data key with every master key: ${failures.join('; ')}`, {
+      hint: 'check the recipients in .secretsrc.yaml or on the command line',
+    })
+  }
+}
+
+const DEFAULT_ORDER: readonly string[] = ['age', 'pgp']
+
+/** Try keys in priority order (age, then pgp, then the rest in stored order), as sops does. */
+export function orderKeys(keys: MasterKey[], order: readonly string[] = DEFAULT_ORDER): MasterKey[] {
+  const rank = (k: MasterKey): number => {
+    const i = order.indexOf(k.kind)
+    return i < 0 ? order.length : i
+  }
+  return keys.map((k, i) => ({ k, i })).sort((a, b) => rank(a.k) - rank(b.k) || a.i - b.i).map((x) => x.k)
+}
+
+/** Recover the data key; on failure the error lists every key tried and why it failed. */
+export async function unwrapDataKey(groups: MasterKey[][], threshold: number, ctx: KeyContext, order?: readonly string[]): Promise<Uint8Array> {
+  const tried: string[] = []
+  const hints = new Set<string>()
+  const openGroup = async (g: MasterKey[], gi: number): Promise<Uint8Array | null> => {
+    for (const k of orderKeys(g, order)) {
+      try {
+        return await k.unwrap(ctx)
+      } catch (e) {
+        const label = groups.length > 1 ? `group ${gi + 1} ${k.kind} ${k.id}` : `${k.kind} ${k.id}`
+        tried.push(`${label}: ${e instanceof Error ? e.message : String(e)}`)
+        if (e instanceof KeyError && e.hint) hints.add(e.hint)
+      }
+    }
+    return null
+  }
+  const fail = (what: string): SecretsError =>
+    new SecretsError('no-key', `${what}; tried ${tried.join('; ')}`, { hint: [...hints][0] ?? 'get one of the master keys listed' })
+
+  if (groups.length === 1) {
+    const key = await openGroup(groups[0] as MasterKey[], 0)
+    if (key === null) throw fail('could not get the data key')
+    return key
+  }
+  const t = effectiveThreshold(groups.length, threshold)
+  const shares = (await Promise.all(groups.map((g, i) => openGroup(g, i)))).filter((s): s is Uint8Array => s !== null)
+  if (shares.length < t) {
+    throw fail(`could not get the data key: opened ${shares.length} of ${groups.length} key groups, ${t} needed`)
+  }
+  try {
+    return shamirCombine(shares)
+  } catch (e) {
+    throw new SecretsError('no-key', `could not combine the key group shares (${e instanceof Error ? e.message : String(e)})`)
+  }
+}
+
+export { AgeKey, KmsKey, PgpKey }

@@ -1,0 +1,33 @@
+// The master-key contract: each kind wraps and unwraps the data key (or a Shamir share) and
+// round-trips its metadata entry. Kinds live in their own modules and are loaded lazily.
+import type { KeyType } from '../document/metadata.js'
+import type { PlainObject } from '../tree/types.js'
+
+export interface KeyContext {
+  env: NodeJS.ProcessEnv
+  /** Informational warnings (stderr), e.g. an identity file readable by others. */
+  warn(message: string): void
+}
+
+export interface MasterKey {
+  readonly kind: KeyType
+  /** The identity string sops uses (age: recipient, pgp: fingerprint, kms: arn[+role]...). */
+  readonly id: string
+  /** Wrap `dataKey` (32 bytes, or a 33-byte Shamir share); afterwards toMetadata() holds `enc`. */
+  wrap(dataKey: Uint8Array): Promise<void>
+  /** Recover the wrapped bytes; throws KeyError saying why this key could not be used. */
+  unwrap(ctx: KeyContext): Promise<Uint8Array>
+  /** The metadata entry (keys in any order; the writer sorts them). */
+  toMetadata(): PlainObject
+}
+
+/** Why one master key could not unwrap; collected into the "could not get the data key" message. */
+export class KeyError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message)
+    this.name = 'KeyError'
+  }
+}

@@ -1,0 +1,47 @@
+// Drive the built CLI as a user would: a spawned `node dist/cli/main.js`, a temp HOME, a cwd.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const ROOT = join(__dirname, '..', '..')
+export const BIN = join(ROOT, 'dist', 'cli', 'main.js')
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+  stdoutBytes: Buffer
+}
+
+export interface Sandbox {
+  home: string
+  dir: string
+  env: NodeJS.ProcessEnv
+  run(args: string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string }): RunResult
+}
+
+/** A fresh HOME (XDG config inside it) and work dir; no sops/secrets variables leak in. */
+export function sandbox(): Sandbox {
+  if (!existsSync(BIN)) throw new Error('dist/ is missing: run `npm run build` (npm test does it for you)')
+  const base = mkdtempSync(join(tmpdir(), 'secrets-e2e-'))
+  const home = join(base, 'home')
+  const dir = join(base, 'work')
+  mkdirSync(home)
+  mkdirSync(dir)
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), LANG: 'C.UTF-8' }
+  return {
+    home,
+    dir,
+    env,
+    run(args, opts = {}) {
+      const r = spawnSync(process.execPath, [BIN, ...args], {
+        cwd: opts.cwd ?? dir,
+        env: { ...env, ...opts.env },
+        input: opts.input ?? '',
+        maxBuffer: 64 * 1024 * 1024,
+      })
+      return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString(), stdoutBytes: r.stdout }
+    },
+  }
+}
