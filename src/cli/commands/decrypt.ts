@@ -1,0 +1,65 @@
+// `secrets decrypt FILE|ENV`: plaintext to stdout, or to a 0600 file written atomically.
+import { SecretsError } from '../../errors.js'
+import { decryptDocument } from '../../document/index.js'
+import { readInput, writeFileAtomic, writeStdout } from '../../io/files.js'
+import { storeFor } from '../../stores/index.js'
+import { getAtPath, parseTreePath } from '../../tree/path.js'
+import { type Cli, formatFor, usage } from '../context.js'
+
+export interface DecryptFlags {
+  output?: string
+  inPlace?: boolean
+  extract?: string
+  inputType?: string
+  outputType?: string
+  ignoreMac?: boolean
+  decryptionOrder?: string
+  indent?: number
+}
+
+export function decryptionOrder(flag: string | undefined, env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = flag ?? env.SOPS_DECRYPTION_ORDER
+  if (raw === undefined || raw.trim() === '') return undefined
+  const kinds = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const known = ['age', 'pgp', 'kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'hckms']
+  const bad = kinds.find((k) => !known.includes(k))
+  if (bad !== undefined) throw usage(`unknown key type "${bad}" in the decryption order`, `use a comma-separated list of ${known.join(', ')}`)
+  if (new Set(kinds).size !== kinds.length) throw usage('the decryption order names a key type twice')
+  return kinds
+}
+
+export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promise<void> {
+  if (flags.output !== undefined && flags.inPlace) throw usage('--output and --in-place cannot be used together')
+  const { path } = await cli.target(arg)
+  try {
+    const inFormat = await formatFor(path, flags.inputType)
+    const outFormat = await formatFor(path, flags.outputType ?? flags.inputType)
+    const inStore = await storeFor(inFormat)
+    const parsed = inStore.parse(readInput(path), 'encrypted')
+    const order = decryptionOrder(flags.decryptionOrder, cli.env)
+    const dec = await decryptDocument(parsed, { ctx: cli.keyContext(), ignoreMac: flags.ignoreMac ?? false, ...(order ? { decryptionOrder: order } : {}) })
+    for (const w of dec.warnings) cli.warn(`${w} (${cli.display(path)})`)
+    if (flags.ignoreMac) cli.info('MAC not checked (--ignore-mac): tampering would go unnoticed')
+    const outStore = await storeFor(outFormat)
+    const emitOpts = flags.indent !== undefined ? { indent: flags.indent } : {}
+    let out: Uint8Array
+    if (flags.extract !== undefined) {
+      const node = getAtPath(dec.branches[0] ?? { kind: 'map', items: [] }, parseTreePath(flags.extract))
+      out = node.kind === 'map' ? outStore.emit({ branches: [node], metadata: null }, emitOpts) : outStore.emitValue(node)
+    } else {
+      out = outStore.emit({ branches: dec.branches, metadata: null }, emitOpts)
+    }
+    dec.dataKey.fill(0)
+    if (flags.inPlace) {
+      if (path === '-') throw usage('--in-place needs a file, not stdin')
+      writeFileAtomic(path, out, 0o600)
+    } else if (flags.output !== undefined) {
+      writeFileAtomic(flags.output, out, 0o600)
+      cli.info(`decrypted ${cli.display(path)} to ${flags.output} (mode 0600)`)
+    } else {
+      await writeStdout(out)
+    }
+  } catch (e) {
+    throw e instanceof SecretsError ? e.inFile(path === '-' ? 'stdin' : cli.display(path)) : e
+  }
+}

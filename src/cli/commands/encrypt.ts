@@ -1,0 +1,102 @@
+// `secrets encrypt FILE|ENV`: encrypt for the master keys of the file's creation rule (or the
+// keys given on the command line), refusing to write a file that would hold no encrypted value.
+import { isAbsolute, resolve } from 'node:path'
+import { SecretsError } from '../../errors.js'
+import { encryptDocument } from '../../document/index.js'
+import { RULE_KINDS, type SelectionRule } from '../../document/metadata.js'
+import { readInput, writeFileAtomic, writeStdout } from '../../io/files.js'
+import { storeFor } from '../../stores/index.js'
+import { type Cli, formatFor, usage } from '../context.js'
+import { masterKeysFor } from '../keys.js'
+
+export interface EncryptFlags {
+  inPlace?: boolean
+  output?: string
+  age?: string[]
+  inputType?: string
+  outputType?: string
+  filenameOverride?: string
+  unencryptedSuffix?: string
+  encryptedSuffix?: string
+  unencryptedRegex?: string
+  encryptedRegex?: string
+  unencryptedCommentRegex?: string
+  encryptedCommentRegex?: string
+  macOnlyEncrypted?: boolean
+  shamirSecretSharingThreshold?: number
+  allowPlaintext?: boolean
+  indent?: number
+}
+
+const FLAG_OF: Record<SelectionRule['kind'], keyof EncryptFlags> = {
+  unencrypted_suffix: 'unencryptedSuffix',
+  encrypted_suffix: 'encryptedSuffix',
+  unencrypted_regex: 'unencryptedRegex',
+  encrypted_regex: 'encryptedRegex',
+  unencrypted_comment_regex: 'unencryptedCommentRegex',
+  encrypted_comment_regex: 'encryptedCommentRegex',
+}
+
+function ruleFromFlags(flags: EncryptFlags): SelectionRule | undefined {
+  const given = RULE_KINDS.filter((k) => typeof flags[FLAG_OF[k]] === 'string' && flags[FLAG_OF[k]] !== '')
+  if (given.length > 1) throw usage(`only one selection rule may be given, not ${given.map((k) => '--' + k.replace(/_/g, '-')).join(' and ')}`)
+  const kind = given[0]
+  return kind === undefined ? undefined : { kind, value: flags[FLAG_OF[kind]] as string }
+}
+
+export async function encrypt(cli: Cli, arg: string, flags: EncryptFlags): Promise<void> {
+  if (flags.output !== undefined && flags.inPlace) throw usage('--output and --in-place cannot be used together')
+  const { path } = await cli.target(arg)
+  if (path === '-' && flags.inPlace) throw usage('--in-place needs a file, not stdin')
+  const rulePath = flags.filenameOverride ?? path
+  if (rulePath === '-' && flags.inputType === undefined) {
+    throw usage('encrypting stdin needs --filename-override or --input-type', 'e.g. --filename-override secrets/app.yaml')
+  }
+  const shown = path === '-' ? 'stdin' : cli.display(path)
+  try {
+    const inFormat = await formatFor(rulePath, flags.inputType)
+    const outFormat = flags.outputType !== undefined ? await formatFor(rulePath, flags.outputType) : inFormat
+    const parsed = (await storeFor(inFormat)).parse(readInput(path), 'plain')
+    if (parsed.metadata !== null) {
+      throw new SecretsError('exists', 'the file is already encrypted', { hint: 'to change its keys use `secrets rotate`/`updatekeys`; to re-encrypt, decrypt it first' })
+    }
+    const absolute = rulePath === '-' ? resolve(cli.cwd, 'stdin') : isAbsolute(rulePath) ? rulePath : resolve(cli.cwd, rulePath)
+    const plan = await masterKeysFor(cli, absolute, { age: flags.age })
+    const flagRule = ruleFromFlags(flags)
+    const binary = inFormat === 'binary'
+    if (binary && (flagRule !== undefined || plan.rule?.selection !== undefined)) cli.warn('selection rules do not apply to binary files: the whole file is encrypted')
+    const rule: SelectionRule | null | undefined = binary ? null : (flagRule ?? plan.rule?.selection)
+    const ruleSource =
+      flagRule !== undefined
+        ? `--${flagRule.kind.replace(/_/g, '-')} ${flagRule.value}`
+        : plan.rule?.selection !== undefined
+          ? `${plan.rule.selection.kind} ${plan.rule.selection.value} from ${plan.rule.description} in ${cli.display(plan.configPath ?? '')}`
+          : 'default: keys ending in _unencrypted stay clear'
+    const macOnlyEncrypted = !binary && (flags.macOnlyEncrypted ?? plan.rule?.macOnlyEncrypted ?? false)
+    const threshold = flags.shamirSecretSharingThreshold ?? plan.rule?.shamirThreshold ?? 0
+    const res = await encryptDocument(parsed, { groups: plan.groups, threshold, rule, macOnlyEncrypted })
+    res.dataKey.fill(0)
+    const { encrypted, plain } = res.counts
+    if (encrypted === 0 && plain > 0 && !flags.allowPlaintext) {
+      throw new SecretsError('plaintext', `the selection rule (${ruleSource}) leaves all ${plain} values in clear`, {
+        hint: 'fix the rule, or pass --allow-plaintext if that is really meant',
+      })
+    }
+    const cfg = await cli.config()
+    const indent = flags.indent ?? (outFormat === 'yaml' ? cfg?.stores.yamlIndent : outFormat === 'binary' ? cfg?.stores.jsonBinaryIndent : cfg?.stores.jsonIndent)
+    const out = (await storeFor(outFormat)).emit(res.file, indent !== undefined ? { indent } : {})
+    if (flags.inPlace) writeFileAtomic(path, out)
+    else if (flags.output !== undefined) writeFileAtomic(flags.output, out)
+    else await writeStdout(out)
+    const kinds = new Map<string, number>()
+    for (const k of plan.groups.flat()) kinds.set(k.kind, (kinds.get(k.kind) ?? 0) + 1)
+    const keyList = [...kinds].map(([kind, n]) => `${n} ${kind} key${n === 1 ? '' : 's'}`).join(', ')
+    const groupsNote = plan.groups.length > 1 ? ` in ${plan.groups.length} groups, ${threshold || plan.groups.length} needed` : ''
+    cli.info(
+      `encrypted ${encrypted} value${encrypted === 1 ? '' : 's'}, ${plain} left in clear; data key wrapped for ${keyList}${groupsNote}` +
+        (flags.inPlace ? ` -> ${shown}` : flags.output !== undefined ? ` -> ${flags.output}` : ''),
+    )
+  } catch (e) {
+    throw e instanceof SecretsError ? e.inFile(shown) : e
+  }
+}

@@ -1,0 +1,89 @@
+// What every command shares: global flags, stderr messages (quiet-aware), the key context,
+// config lookup, and resolving an environment name or path to a file and its format.
+import { statSync } from 'node:fs'
+import { isAbsolute, relative, resolve } from 'node:path'
+import { SecretsError } from '../errors.js'
+import type { KeyContext } from '../keys/types.js'
+import type { LoadedConfig } from '../config/index.js'
+import type { Format } from '../stores/store.js'
+
+export interface GlobalOptions {
+  quiet?: boolean
+  debug?: boolean
+  config?: string
+}
+
+export class Cli {
+  readonly env: NodeJS.ProcessEnv
+  readonly cwd: string
+  private configCache: LoadedConfig | null | undefined
+
+  constructor(
+    readonly opts: GlobalOptions,
+    env: NodeJS.ProcessEnv = process.env,
+    cwd: string = process.cwd(),
+  ) {
+    this.env = env
+    this.cwd = cwd
+  }
+
+  /** Informational line on stderr (suppressed by --quiet). */
+  info(msg: string): void {
+    if (!this.opts.quiet) process.stderr.write(`secrets: ${msg}\n`)
+  }
+
+  warn(msg: string): void {
+    process.stderr.write(`secrets: warning: ${msg}\n`)
+  }
+
+  /** A path as the user would like to read it: relative to the working directory when inside it. */
+  display(path: string): string {
+    if (!isAbsolute(path)) return path
+    const rel = relative(this.cwd, path)
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
+  }
+
+  keyContext(): KeyContext {
+    return { env: this.env, warn: (m) => this.warn(m) }
+  }
+
+  /** The config file in force (.secretsrc.yaml, else .sops.yaml), or null when there is none. */
+  async config(): Promise<LoadedConfig | null> {
+    if (this.configCache !== undefined) return this.configCache
+    const { findConfig, loadConfig } = await import('../config/index.js')
+    const explicit = this.opts.config
+    const path = explicit !== undefined ? resolve(this.cwd, explicit) : findConfig(this.cwd, this.env)
+    this.configCache = path === null ? null : loadConfig(path)
+    return this.configCache
+  }
+
+  /** A file argument or an environment name -> the file path. */
+  async target(arg: string): Promise<{ path: string; environment?: string | undefined }> {
+    if (arg === '-') return { path: '-' }
+    // A path needs no config: skip loading it (and the YAML parser) on the fast path.
+    const asPath = resolve(this.cwd, arg)
+    if (/[\\/]/.test(arg) || isFile(asPath)) return { path: asPath }
+    const { resolveTarget } = await import('../config/index.js')
+    const config = await this.config()
+    return resolveTarget(config, arg, this.cwd)
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+
+export async function formatFor(path: string, override: string | undefined, fallback?: Format): Promise<Format> {
+  const { parseFormat, formatFromPath } = await import('../stores/index.js')
+  if (override !== undefined) return parseFormat(override)
+  if (path === '-' && fallback !== undefined) return fallback
+  return formatFromPath(path)
+}
+
+export function usage(msg: string, hint?: string): SecretsError {
+  return new SecretsError('usage', msg, hint === undefined ? {} : { hint })
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Command-line wiring only: parse flags, call one command module (loaded on demand so that
+// `--help` and `decrypt` pay only for what they use), map errors to one stderr line + exit code.
+import { Command, CommanderError, Option } from 'commander'
+import { SecretsError } from '../errors.js'
+import { EXIT_CODES } from './exit-codes.js'
+import { Cli, type GlobalOptions } from './context.js'
+
+const debugEnabled = (): boolean => process.argv.includes('--debug') || process.env.SECRETS_DEBUG === '1'
+
+function fail(e: unknown): never {
+  if (e instanceof SecretsError) {
+    process.stderr.write(`secrets: ${e.line()}\n`)
+    if (debugEnabled() && e.stack) process.stderr.write(e.stack + '\n')
+    process.exit(EXIT_CODES[e.code])
+  }
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : EXIT_CODES.usage)
+  // Unknown errors may quote input text (JSON.parse does): print no message unless debugging.
+  const name = e instanceof Error ? e.name : typeof e
+  if (debugEnabled()) process.stderr.write(`secrets: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  else process.stderr.write(`secrets: unexpected error (${name}) - rerun with --debug for details, and please report it\n`)
+  process.exit(EXIT_CODES.internal)
+}
+
+const program = new Command('secrets')
+program
+  .description('Encrypted, sops-compatible secrets files in git, decrypted on demand.')
+  .version('0.1.0', '-V, --version')
+  .option('-q, --quiet', 'no informational messages on stderr')
+  .option('--debug', 'print stack traces on errors (also SECRETS_DEBUG=1)')
+  .option('--config <path>', 'config file to use instead of searching for .secretsrc.yaml / .sops.yaml')
+  .showHelpAfterError('(run `secrets <command> --help` for usage)')
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(`secrets: ${str.replace(/^error: /, '')}`) })
+
+const cli = (cmd: Command): Cli => new Cli(cmd.optsWithGlobals<GlobalOptions>())
+const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)]
+const typeOption = (flag: string, what: string): Option =>
+  new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'env', 'ini', 'binary'])
+
+program
+  .command('keygen')
+  .description('create an age identity, append it to the sops key file, print its public recipient')
+  .option('-o, --output <file>', 'key file to append to (default: $SOPS_AGE_KEY_FILE or ~/.config/sops/age/keys.txt)')
+  .action(async (opts, cmd: Command) => (await import('./commands/keygen.js')).keygen(cli(cmd), opts))
+
+program
+  .command('init')
+  .description('create .secretsrc.yaml and one encrypted file per environment under secrets/')
+  .argument('[environments...]', 'environment names', ['development'])
+  .option('--age <recipients>', 'age recipients (comma-separated; default: your local key, created if missing)', list)
+  .option('--dir <dir>', 'folder for the environment files', 'secrets')
+  .option('--force', 'overwrite an existing .secretsrc.yaml')
+  .action(async (envs: string[], opts, cmd: Command) => (await import('./commands/init.js')).init(cli(cmd), envs, opts))
+
+program
+  .command('encrypt')
+  .description('encrypt a file (or an environment) for the master keys of its creation rule')
+  .argument('<file>', 'file path or environment name; - for stdin (needs --filename-override or --input-type)')
+  .option('-i, --in-place', 'replace the file with its encrypted form')
+  .option('-o, --output <file>', 'write the result to this file (atomically) instead of stdout')
+  .option('--age <recipients>', 'age recipients, comma-separated (replaces the config rule keys; also SOPS_AGE_RECIPIENTS)', list)
+  .addOption(typeOption('--input-type <type>', 'format of the input (default: from the extension)'))
+  .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
+  .option('--filename-override <path>', 'path used to pick the creation rule and format (for stdin)')
+  .option('--unencrypted-suffix <suffix>', 'leave keys ending with this suffix in clear (default _unencrypted)')
+  .option('--encrypted-suffix <suffix>', 'encrypt only keys ending with this suffix')
+  .option('--unencrypted-regex <re>', 'leave keys matching this regex in clear')
+  .option('--encrypted-regex <re>', 'encrypt only keys matching this regex')
+  .option('--unencrypted-comment-regex <re>', 'leave values after a matching comment in clear')
+  .option('--encrypted-comment-regex <re>', 'encrypt only values after a matching comment')
+  .option('--mac-only-encrypted', 'compute the MAC over encrypted values only')
+  .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt', (v) => Number(v))
+  .option('--allow-plaintext', 'write the file even if the rules leave every value in clear')
+  .option('--indent <n>', 'indentation of YAML/JSON output', (v) => Number(v))
+  .action(async (file: string, opts, cmd: Command) => (await import('./commands/encrypt.js')).encrypt(cli(cmd), file, opts))
+
+program
+  .command('decrypt')
+  .description('decrypt a file (or an environment) to stdout or a file')
+  .argument('<file>', 'file path or environment name; - for stdin')
+  .option('-o, --output <file>', 'write to this file (mode 0600, atomically) instead of stdout')
+  .option('-i, --in-place', 'replace the file with its decrypted form (mode 0600)')
+  .option('--extract <path>', 'only this value, e.g. \'["database"]["password"]\' or database.password')
+  .addOption(typeOption('--input-type <type>', 'format of the input (default: from the extension)'))
+  .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
+  .option('--ignore-mac', 'decrypt even when the MAC is missing or does not match (tampering goes undetected)')
+  .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms (also SOPS_DECRYPTION_ORDER)')
+  .option('--indent <n>', 'indentation of YAML/JSON output', (v) => Number(v))
+  .action(async (file: string, opts, cmd: Command) => (await import('./commands/decrypt.js')).decrypt(cli(cmd), file, opts))
+
+program.addHelpText(
+  'after',
+  `
+Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 unreadable or invalid input, 4 config,
+5 cannot write output, 6 would leave every value in clear, 7 already encrypted,
+25 a value failed to decrypt, 51 MAC mismatch or missing, 128 could not get the data key.`,
+)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (e) {
+  fail(e)
+}
