@@ -169,7 +169,7 @@ describe('KmsKey with the AWS SDK against an emulated KMS', () => {
     emu.throttleNext(2)
     await k.wrap(dataKey)
     expect(emu.requests.length - before).toBe(3)
-    emu.throttleNext(2)
+    emu.throttleNext(1)
     expect(await k.unwrap(ctxOf(env))).toEqual(dataKey)
   })
 
@@ -232,6 +232,24 @@ describe('KmsKey with the AWS SDK against an emulated KMS', () => {
     const e = await keyError(new KmsKey({ arn: wrongRegionArn }, { env: envFor(emu.url) }).wrap(dataKey))
     expect(e.message).toContain('InvalidSignatureException')
     expect(emu.rejected.at(-1)).toContain('region "eu-north-1"')
+  })
+
+  it('the emulator: Decrypt without KeyId finds the key from the blob, as KMS does for symmetric keys', async () => {
+    const { KMSClient, DecryptCommand } = await import('@aws-sdk/client-kms')
+    const arn = emu.createKey({ region: 'eu-west-1' })
+    const k = new KmsKey({ arn, context: { a: '1' } }, { env: envFor(emu.url) })
+    await k.wrap(dataKey)
+    const client = new KMSClient({ region: 'eu-west-1', endpoint: emu.url, credentials: { accessKeyId: 'AKIDRAW', secretAccessKey: 'x' } })
+    const out = await client.send(new DecryptCommand({ CiphertextBlob: Buffer.from(String(k.toMetadata().enc), 'base64'), EncryptionContext: { a: '1' } }))
+    expect(out.KeyId).toBe(arn)
+    expect(out.Plaintext).toEqual(dataKey)
+    client.destroy()
+  })
+
+  it('the emulator refuses an unsigned request with an AWS-shaped error', async () => {
+    const r = await fetch(emu.url, { method: 'POST', headers: { 'x-amz-target': 'TrentService.Encrypt', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' })
+    expect(r.status).toBe(400)
+    expect(await r.json()).toEqual({ __type: 'InvalidSignatureException', message: 'missing Authorization header' })
   })
 
   it('a role is assumed through STS first (RoleSessionName sops@host) and its credentials used', async () => {
