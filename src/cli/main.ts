@@ -89,6 +89,61 @@ program
   .option('--indent <n>', 'indentation of YAML/JSON output', (v) => Number(v))
   .action(async (file: string, opts, cmd: Command) => (await import('./commands/decrypt.js')).decrypt(cli(cmd), file, opts))
 
+// --- issue 4: editing and key lifecycle (each block owned by its command module) ---
+program
+  .command('edit')
+  .description('open the decrypted file in $SECRETS_EDITOR / $VISUAL / $EDITOR and re-encrypt what changed')
+  .argument('<file>', 'file path or environment name (created from the creation rule if absent)')
+  .option('--ignore-mac', 'open even when the MAC does not match')
+  .addOption(typeOption('--input-type <type>', 'format of the file (default: from the extension)'))
+  .action(async (file: string, opts, cmd: Command) => (await import('./commands/edit.js')).edit(cli(cmd), file, opts))
+
+program
+  .command('set')
+  .description('set one value (read from stdin, never from the command line)')
+  .argument('<file>', 'file path or environment name')
+  .argument('<path>', 'key path: \'["db"]["password"]\' or db.password')
+  .option('--value-stdin', 'read the value from stdin (the default)')
+  .option('--json', 'the value is JSON (numbers, booleans, objects, lists)')
+  .option('--idempotent', 'do not write when the value is already equal')
+  .option('--ignore-mac', 'modify even when the MAC does not match')
+  .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).set(cli(cmd), file, path, opts))
+
+program
+  .command('unset')
+  .description('remove one key or list element')
+  .argument('<file>', 'file path or environment name')
+  .argument('<path>', 'key path')
+  .option('--idempotent', 'no error when the key is already absent')
+  .option('--ignore-mac', 'modify even when the MAC does not match')
+  .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).unset(cli(cmd), file, path, opts))
+
+program
+  .command('get')
+  .description('print one decrypted value, raw, nothing else (for scripts)')
+  .argument('<file>', 'file path or environment name')
+  .argument('<path>', 'key path')
+  .option('--ignore-mac', 'read even when the MAC does not match')
+  .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).get(cli(cmd), file, path, opts))
+
+program
+  .command('rotate')
+  .description('new data key: every value re-encrypted, every master key re-wrapped')
+  .argument('<files...>', 'files, environment names or globs')
+  .option('--add-age <recipients>', 'age recipients to add (comma-separated)', list)
+  .option('--rm-age <recipients>', 'age recipients to remove (comma-separated)', list)
+  .option('--ignore-mac', 'rotate even when the MAC does not match')
+  .action(async (files: string[], opts, cmd: Command) => (await import('./commands/rotate.js')).rotate(cli(cmd), files, opts))
+
+program
+  .command('updatekeys')
+  .description("make files' master keys match their creation rule")
+  .argument('[files...]', 'files, environment names or globs')
+  .option('--all', 'every file any creation rule covers')
+  .option('-y, --yes', 'apply without asking')
+  .option('--no-rotate', 'keep the data key even when a master key is removed')
+  .action(async (files: string[], opts, cmd: Command) => (await import('./commands/updatekeys.js')).updatekeys(cli(cmd), files, opts))
+
 program.addHelpText(
   'after',
   `

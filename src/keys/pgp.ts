@@ -6,7 +6,6 @@ import type { PlainObject } from '../tree/types.js'
 import { createdAtNow, entryString } from './entry.js'
 import { KeyError, type KeyContext, type MasterKey } from './types.js'
 
-
 /** The gpg binary sops would run: `SOPS_GPG_EXEC`, else `gpg`. */
 export function gpgExecutable(env: NodeJS.ProcessEnv): string {
   const exe = env.SOPS_GPG_EXEC
