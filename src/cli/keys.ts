@@ -24,19 +24,34 @@ function masterKeys(g: KeyGroupSpec, env: NodeJS.ProcessEnv): MasterKey[] {
   ]
 }
 
-export async function masterKeysFor(cli: Cli, absolutePath: string, flags: { age?: string[] | undefined }): Promise<KeyPlan> {
-  const { keyGroupsFromRule, matchCreationRule } = await import('../config/index.js')
+export interface KeyFlags {
+  age?: string[] | undefined
+  pgp?: string[] | undefined
+  kms?: string[] | undefined
+  encryptionContext?: string | undefined
+  awsProfile?: string | undefined
+}
+
+export async function masterKeysFor(cli: Cli, absolutePath: string, flags: KeyFlags): Promise<KeyPlan> {
+  const { keyGroupsFromRule, matchCreationRule, parseEncryptionContext } = await import('../config/index.js')
   const config = await cli.config()
   let rule: CreationRule | undefined
   if (config !== null) rule = matchCreationRule(config, absolutePath, cli.cwd)
-  const { groups, source } = keyGroupsFromRule(rule, cli.env, flags.age !== undefined ? { age: flags.age } : {})
+  const cliKeys = {
+    ...(flags.age !== undefined ? { age: flags.age } : {}),
+    ...(flags.pgp !== undefined ? { pgp: flags.pgp } : {}),
+    ...(flags.kms !== undefined ? { kms: flags.kms } : {}),
+    ...(flags.encryptionContext !== undefined ? { encryptionContext: parseEncryptionContext(flags.encryptionContext) } : {}),
+    ...(flags.awsProfile !== undefined ? { awsProfile: flags.awsProfile } : {}),
+  }
+  const { groups, source } = keyGroupsFromRule(rule, cli.env, cliKeys)
   const keys = groups.map((g) => masterKeys(g, cli.env)).filter((g) => g.length > 0)
   if (keys.length === 0) {
     throw new SecretsError('config', 'no master keys for this file', {
       hint:
         config === null
-          ? 'pass --age <recipient>, set SOPS_AGE_RECIPIENTS, or run `secrets init` to create .secretsrc.yaml'
-          : `add age recipients to ${rule?.description ?? 'a creation rule'} in ${config.path}, or pass --age`,
+          ? 'pass --age/--pgp/--kms, set SOPS_AGE_RECIPIENTS, or run `secrets init` to create .secretsrc.yaml'
+          : `add keys (age, pgp, kms) to ${rule?.description ?? 'a creation rule'} in ${config.path}, or pass --age`,
     })
   }
   return { groups: keys, rule, configPath: config?.path, source }

@@ -19,6 +19,8 @@ export interface EncryptOptions {
   /** null: write no rule (binary files); undefined: the default `_unencrypted` suffix. */
   rule?: SelectionRule | null
   macOnlyEncrypted?: boolean
+  /** Environment for master keys that need one to wrap (gpg home, AWS settings). */
+  ctx?: KeyContext
 }
 
 export interface EncryptResult {
@@ -46,7 +48,7 @@ export async function encryptDocument(plain: ParsedFile, opts: EncryptOptions): 
     select: makeSelector(rule ?? DEFAULT_RULE),
     macOnlyEncrypted,
   })
-  await wrapDataKey(opts.groups, dataKey, opts.threshold ?? 0)
+  await wrapDataKey(opts.groups, dataKey, opts.threshold ?? 0, opts.ctx)
   const lastModified = nowLastModified()
   const md: Metadata = {
     keyGroups: groupsToMetadata(opts.groups),

@@ -58,7 +58,7 @@ export function effectiveThreshold(groups: number, threshold: number): number {
 }
 
 /** Wrap a fresh data key with every master key (shares when there are several groups). */
-export async function wrapDataKey(groups: MasterKey[][], dataKey: Uint8Array, threshold: number): Promise<void> {
+export async function wrapDataKey(groups: MasterKey[][], dataKey: Uint8Array, threshold: number, ctx?: KeyContext): Promise<void> {
   if (groups.length === 0 || groups.some((g) => g.length === 0)) {
     throw new SecretsError('config', 'no master keys to encrypt the data key with', {
       hint: 'give recipients with --age, or add a creation rule with age keys to .secretsrc.yaml (`secrets init`)',
@@ -80,7 +80,7 @@ export async function wrapDataKey(groups: MasterKey[][], dataKey: Uint8Array, th
     groups.flatMap((g, i) =>
       g.map(async (k) => {
         try {
-          await k.wrap(secrets[i] as Uint8Array)
+          await k.wrap(secrets[i] as Uint8Array, ctx)
         } catch (e) {
           failures.push(`${k.kind} ${k.id}: ${e instanceof Error ? e.message : String(e)}`)
         }
@@ -89,7 +89,7 @@ export async function wrapDataKey(groups: MasterKey[][], dataKey: Uint8Array, th
   )
   if (failures.length > 0) {
     throw new SecretsError('no-key', `could not encrypt the data key with every master key: ${failures.join('; ')}`, {
-      hint: 'check the recipients in .secretsrc.yaml or on the command line',
+      hint: 'check the master keys in .secretsrc.yaml or on the command line (age recipients, PGP public keys in gpg, KMS access)',
     })
   }
 }

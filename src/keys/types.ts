@@ -13,8 +13,11 @@ export interface MasterKey {
   readonly kind: KeyType
   /** The identity string sops uses (age: recipient, pgp: fingerprint, kms: arn[+role]...). */
   readonly id: string
-  /** Wrap `dataKey` (32 bytes, or a 33-byte Shamir share); afterwards toMetadata() holds `enc`. */
-  wrap(dataKey: Uint8Array): Promise<void>
+  /**
+   * Wrap `dataKey` (32 bytes, or a 33-byte Shamir share); afterwards toMetadata() holds `enc`.
+   * `ctx` carries the environment (GNUPGHOME, AWS settings) when the caller has one.
+   */
+  wrap(dataKey: Uint8Array, ctx?: KeyContext): Promise<void>
   /** Recover the wrapped bytes; throws KeyError saying why this key could not be used. */
   unwrap(ctx: KeyContext): Promise<Uint8Array>
   /** The metadata entry (keys in any order; the writer sorts them). */

@@ -218,6 +218,16 @@ class JsonParser {
     return { branch: { kind: 'map', items }, metadata }
   }
 
+  /** Exactly one JSON value of any kind, nothing after it but whitespace. */
+  parseSingleValue(): Node {
+    this.skipWs()
+    if (this.pos >= this.b.length) throw syntaxError(this.b, this.pos, 'the input is empty')
+    const v = this.parseValue(0)
+    this.skipWs()
+    if (this.pos < this.b.length) throw syntaxError(this.b, this.pos, 'unexpected data after the value')
+    return v
+  }
+
   private skipWs(): void {
     const b = this.b
     while (this.pos < b.length) {
@@ -465,6 +475,11 @@ class JsonParser {
     }
     return v
   }
+}
+
+/** One JSON value (object, list or scalar) as a tree: key order, duplicate keys and exact integers kept. */
+export function parseJsonValue(bytes: Uint8Array): Node {
+  return new JsonParser(bytes).parseSingleValue()
 }
 
 /** Assign without ever touching the prototype (a key may be `__proto__`). */

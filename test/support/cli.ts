@@ -1,5 +1,5 @@
 // Drive the built CLI as a user would: a spawned `node dist/cli/main.js`, a temp HOME, a cwd.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +19,8 @@ export interface Sandbox {
   dir: string
   env: NodeJS.ProcessEnv
   run(args: string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string }): RunResult
+  /** Like run, without blocking this process (for tests that serve something the CLI talks to). */
+  runAsync(args: string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<RunResult>
 }
 
 /** A fresh HOME (XDG config inside it) and work dir; no sops/secrets variables leak in. */
@@ -42,6 +44,21 @@ export function sandbox(): Sandbox {
         maxBuffer: 64 * 1024 * 1024,
       })
       return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString(), stdoutBytes: r.stdout }
+    },
+    runAsync(args, opts = {}) {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? dir, env: { ...env, ...opts.env } })
+        const out: Buffer[] = []
+        const err: Buffer[] = []
+        child.stdout.on('data', (b: Buffer) => out.push(b))
+        child.stderr.on('data', (b: Buffer) => err.push(b))
+        child.on('error', reject)
+        child.on('close', (code) => {
+          const stdoutBytes = Buffer.concat(out)
+          resolve({ code: code ?? -1, stdout: stdoutBytes.toString(), stderr: Buffer.concat(err).toString(), stdoutBytes })
+        })
+        child.stdin.end(opts.input ?? '')
+      })
     },
   }
 }

@@ -13,6 +13,10 @@ export interface EncryptFlags {
   inPlace?: boolean
   output?: string
   age?: string[]
+  pgp?: string[]
+  kms?: string[]
+  encryptionContext?: string
+  awsProfile?: string
   inputType?: string
   outputType?: string
   filenameOverride?: string
@@ -61,7 +65,7 @@ export async function encrypt(cli: Cli, arg: string, flags: EncryptFlags): Promi
       throw new SecretsError('exists', 'the file is already encrypted', { hint: 'to change its keys use `secrets rotate`/`updatekeys`; to re-encrypt, decrypt it first' })
     }
     const absolute = rulePath === '-' ? resolve(cli.cwd, 'stdin') : isAbsolute(rulePath) ? rulePath : resolve(cli.cwd, rulePath)
-    const plan = await masterKeysFor(cli, absolute, { age: flags.age })
+    const plan = await masterKeysFor(cli, absolute, flags)
     const flagRule = ruleFromFlags(flags)
     const binary = inFormat === 'binary'
     if (binary && (flagRule !== undefined || plan.rule?.selection !== undefined)) cli.warn('selection rules do not apply to binary files: the whole file is encrypted')
@@ -74,7 +78,7 @@ export async function encrypt(cli: Cli, arg: string, flags: EncryptFlags): Promi
           : 'default: keys ending in _unencrypted stay clear'
     const macOnlyEncrypted = !binary && (flags.macOnlyEncrypted ?? plan.rule?.macOnlyEncrypted ?? false)
     const threshold = flags.shamirSecretSharingThreshold ?? plan.rule?.shamirThreshold ?? 0
-    const res = await encryptDocument(parsed, { groups: plan.groups, threshold, rule, macOnlyEncrypted })
+    const res = await encryptDocument(parsed, { groups: plan.groups, threshold, rule, macOnlyEncrypted, ctx: cli.keyContext() })
     res.dataKey.fill(0)
     const { encrypted, plain } = res.counts
     if (encrypted === 0 && plain > 0 && !flags.allowPlaintext) {

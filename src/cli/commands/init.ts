@@ -65,7 +65,7 @@ export async function init(cli: Cli, envs: string[], opts: { age?: string[]; dir
       continue
     }
     const plan = await masterKeysFor(cli, file, {})
-    const res = await encryptDocument(yaml.parse(Buffer.from(starter(env)), 'plain'), { groups: plan.groups, rule: plan.rule?.selection, threshold: plan.rule?.shamirThreshold ?? 0 })
+    const res = await encryptDocument(yaml.parse(Buffer.from(starter(env)), 'plain'), { groups: plan.groups, rule: plan.rule?.selection, threshold: plan.rule?.shamirThreshold ?? 0, ctx: cli.keyContext() })
     res.dataKey.fill(0)
     writeFileAtomic(file, yaml.emit(res.file), 0o644)
     cli.info(`created ${file} (environment "${env}")`)
