@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AgeKey, generateAgeIdentity } from '../../src/keys/age.js'
 import { loadAgeIdentities, parseIdentities, splitCommand } from '../../src/keys/age-identities.js'
 import { unwrapDataKey } from '../../src/keys/index.js'
 import { KeyError, type KeyContext } from '../../src/keys/types.js'
 import { requireTool, which } from '../support/skip.js'
+import { tempDir } from '../support/cli.js'
 
 const ctxOf = (env: NodeJS.ProcessEnv, warnings: string[] = []): KeyContext => ({ env, warn: (m) => warnings.push(m) })
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'secrets-age-'))
+const tmp = (): string => tempDir('secrets-age-')
 const emptyHome = (): NodeJS.ProcessEnv => ({ HOME: tmp(), XDG_CONFIG_HOME: join(tmp(), 'cfg'), PATH: process.env.PATH })
 const dataKey = Uint8Array.from({ length: 32 }, (_, i) => 255 - i)
 

@@ -3,7 +3,7 @@
 // so only the KeyContext env given to each call feeds the SDK.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createServer, type Server } from 'node:net'
-import { mkdtempSync } from 'node:fs'
+import { tempDir } from '../support/cli.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KmsKey, kmsKeyId, kmsKeysFromSpecs, regionOfArn, roleSessionName } from '../../src/keys/kms.js'
@@ -39,7 +39,7 @@ async function keyError(p: Promise<unknown>): Promise<KeyError> {
 
 beforeAll(async () => {
   for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) vi.stubEnv(k, undefined)
-  nowhere = join(mkdtempSync(join(tmpdir(), 'secrets-kms-')), 'none')
+  nowhere = join(tempDir('secrets-kms-'), 'none')
   vi.stubEnv('AWS_CONFIG_FILE', nowhere)
   vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', nowhere)
   vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true')
@@ -278,7 +278,7 @@ describe('KmsKey with the AWS SDK against an emulated KMS', () => {
 
   it('aws_profile loads credentials from that profile of the shared credentials file', async () => {
     const { writeFileSync } = await import('node:fs')
-    const dir = mkdtempSync(join(tmpdir(), 'secrets-kms-profile-'))
+    const dir = tempDir('secrets-kms-profile-')
     writeFileSync(join(dir, 'credentials'), '[team]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s3cr3t\n')
     const env = envFor(emu.url, { AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config') })
     const k = new KmsKey({ arn: emu.createKey(), awsProfile: 'team' }, { env })

@@ -1,6 +1,6 @@
 // Drive the built CLI as a user would: a spawned `node dist/cli/main.js`, a temp HOME, a cwd.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -23,10 +23,22 @@ export interface Sandbox {
   runAsync(args: string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<RunResult>
 }
 
+const created: string[] = []
+process.on('exit', () => {
+  for (const d of created) rmSync(d, { recursive: true, force: true })
+})
+
+/** A fresh temp dir removed when the test process exits. */
+export function tempDir(prefix = 'secrets-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix))
+  created.push(d)
+  return d
+}
+
 /** A fresh HOME (XDG config inside it) and work dir; no sops/secrets variables leak in. */
 export function sandbox(): Sandbox {
   if (!existsSync(BIN)) throw new Error('dist/ is missing: run `npm run build` (npm test does it for you)')
-  const base = mkdtempSync(join(tmpdir(), 'secrets-e2e-'))
+  const base = tempDir('secrets-e2e-')
   const home = join(base, 'home')
   const dir = join(base, 'work')
   mkdirSync(home)
