@@ -144,6 +144,8 @@ describe('refusals and errors', () => {
       ['iv', (t) => t.replace(/(alpha: ENC\[.*?iv:)(.)/, (_m, p, c) => p + (c === 'A' ? 'B' : 'A')), 25],
       ['mac', (t) => t.replace(/(mac: ENC\[AES256_GCM,data:)(.)/, (_m, p, c) => p + (c === 'A' ? 'B' : 'A')), 51],
       ['sops block', (t) => t.slice(0, t.indexOf('sops:')), 3],
+      ['corrupted token', (t) => t.replace(/(alpha: ENC\[AES256_GCM,data:)[^,]+/, '$1@@not-base64@@'), 25],
+      ['token truncated to plain text', (t) => t.replace(/alpha: ENC\[[^\n]*/, 'alpha: "ENC[AES256_GCM,data:"'), 25],
     ]
     for (const [what, f, code] of tamper) {
       const bad = f(good)
