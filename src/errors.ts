@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'plaintext' // refusing to leave a file without encrypted values
   | 'exists' // refusing to overwrite / already encrypted
   | 'io' // writing failed
+  | 'editor' // the editor could not run or failed; nothing was written
   | 'internal'
 
 export class SecretsError extends Error {

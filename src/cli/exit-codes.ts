@@ -10,6 +10,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   io: 5,
   plaintext: 6,
   exists: 7,
+  editor: 8,
   decrypt: 25,
   mac: 51,
   'no-key': 128,
