@@ -100,6 +100,16 @@ program
   .argument('<file>', 'file path or environment name (created from the creation rule if absent)')
   .option('--ignore-mac', 'open even when the MAC does not match')
   .addOption(typeOption('--input-type <type>', 'format of the file (default: from the extension)'))
+  .addHelpText(
+    'after',
+    `
+Editor: $SECRETS_EDITOR, else $VISUAL, else $EDITOR (a command line: "code --wait" works),
+else vim, nano or vi from PATH. The plaintext lives only in a private 0700 directory
+(/dev/shm when available, or $SECRETS_TMPDIR) that is removed on every exit.
+Exit codes: 0 saved or nothing changed, 3 the edited content is invalid, 8 the editor
+failed or was not found, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM; in every case but a
+save the file is left exactly as it was.`,
+  )
   .action(async (file: string, opts, cmd: Command) => (await import('./commands/edit.js')).edit(cli(cmd), file, opts))
 
 program
@@ -107,11 +117,15 @@ program
   .description('set one value (read from stdin, never from the command line)')
   .argument('<file>', 'file path or environment name')
   .argument('<path>', 'key path: \'["db"]["password"]\' or db.password')
-  .option('--value-stdin', 'read the value from stdin (the default)')
-  .option('--json', 'the value is JSON (numbers, booleans, objects, lists)')
+  .option('--value-stdin', 'read the value from stdin (the default; a hidden prompt when stdin is a terminal)')
+  .option('--value-file <file>', 'read the value from this file instead')
+  .option('--json', 'the value is JSON (numbers, booleans, null, objects, lists)')
+  .option('--raw', 'keep the input byte for byte (by default one trailing newline is dropped)')
+  .option('--allow-empty', 'accept an empty value (refused by default: usually a missing pipe)')
   .option('--idempotent', 'do not write when the value is already equal')
   .option('--ignore-mac', 'modify even when the MAC does not match')
-  .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).set(cli(cmd), file, path, opts))
+  .allowExcessArguments() // so that a value given as an argument gets a helpful refusal, not a generic one
+  .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).set(cli(cmd), file, path, opts, cmd.args.slice(2)))
 
 program
   .command('unset')
@@ -127,6 +141,7 @@ program
   .description('print one decrypted value, raw, nothing else (for scripts)')
   .argument('<file>', 'file path or environment name')
   .argument('<path>', 'key path')
+  .option('--json', 'print the value as JSON (strings quoted, numbers exact)')
   .option('--ignore-mac', 'read even when the MAC does not match')
   .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).get(cli(cmd), file, path, opts))
 
@@ -134,19 +149,95 @@ program
   .command('rotate')
   .description('new data key: every value re-encrypted, every master key re-wrapped')
   .argument('<files...>', 'files, environment names or globs')
-  .option('--add-age <recipients>', 'age recipients to add (comma-separated)', list)
-  .option('--rm-age <recipients>', 'age recipients to remove (comma-separated)', list)
-  .option('--ignore-mac', 'rotate even when the MAC does not match')
+  .option('--add-age <recipients>', 'age recipients to add to the first key group (comma-separated)', list)
+  .option('--rm-age <recipients>', 'age recipients to remove, from any group (comma-separated)', list)
+  .option('--add-pgp <fingerprints>', 'PGP fingerprints to add to the first key group', list)
+  .option('--rm-pgp <fingerprints>', 'PGP fingerprints to remove', list)
+  .option('--add-kms <arns>', 'AWS KMS keys to add (arn[+role_arn], comma-separated)', list)
+  .option('--rm-kms <arns>', 'AWS KMS keys to remove', list)
+  .option('--ignore-mac', 'rotate even when the MAC does not match (the new MAC then vouches for the file as it is)')
+  .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms (also SOPS_DECRYPTION_ORDER)')
   .action(async (files: string[], opts, cmd: Command) => (await import('./commands/rotate.js')).rotate(cli(cmd), files, opts))
 
 program
   .command('updatekeys')
   .description("make files' master keys match their creation rule")
   .argument('[files...]', 'files, environment names or globs')
-  .option('--all', 'every file any creation rule covers')
-  .option('-y, --yes', 'apply without asking')
+  .option('--all', 'every encrypted file under the config folder that a creation rule covers')
+  .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
   .option('--no-rotate', 'keep the data key even when a master key is removed')
+  .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt (default: the rule\'s shamir_threshold, else all groups)', (v) => Number(v))
+  .option('--ignore-mac', 'rotate the data key even when the MAC does not match')
   .action(async (files: string[], opts, cmd: Command) => (await import('./commands/updatekeys.js')).updatekeys(cli(cmd), files, opts))
+
+// --- issue 6: delivery (exec, exec-file, render *); modules: commands/exec.ts, exec-file.ts, render.ts ---
+{
+  const repeat = (v: string, prev: string[] = []): string[] => [...prev, v]
+  const selection = (c: Command): Command =>
+    c
+      .option('--only <names>', 'only these variables (comma-separated, repeatable)', list)
+      .option('--prefix <prefix>', 'put this in front of every variable name, e.g. APP_')
+      .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms')
+  const render = program.command('render').description('write an environment as .env, Docker secrets, a Kubernetes Secret or a compose override')
+
+  selection(program.command('exec').description("run a command with the environment's variables in its environment (nothing written to disk)"))
+    .usage('[options] <env> -- <command> [args...]')
+    .argument('<env>', 'environment name or encrypted file')
+    .argument('[command...]', 'the command and its arguments, after --')
+    .option('--override', 'file values replace variables already set (default: existing variables win)')
+    .option('--pristine', 'start from an empty environment: only the file values (and --keep) reach the command')
+    .option('--keep <names>', 'with --pristine: keep these current variables (comma-separated), e.g. PATH,HOME', list)
+    .option('--shell', 'run the command words through /bin/sh -c (default: no shell)')
+    .action(async (env: string, command: string[], opts, cmd: Command) => (await import('./commands/exec.js')).exec(cli(cmd), env, command, opts))
+
+  program
+    .command('exec-file')
+    .description('run a command with the decrypted file at a private temporary path given by {} (a FIFO where possible)')
+    .usage('[options] <env> -- <command> [args with {}...]')
+    .argument('<env>', 'environment name or encrypted file')
+    .argument('[command...]', 'the command, with {} where the file path goes, after --')
+    .addOption(typeOption('--output-type <type>', 'format of the decrypted file (default: the file\'s own)'))
+    .option('--no-fifo', 'use a regular 0600 file instead of a FIFO (for programs that read the file twice or seek)')
+    .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms')
+    .action(async (env: string, command: string[], opts, cmd: Command) => (await import('./commands/exec-file.js')).execFile(cli(cmd), env, command, opts))
+
+  selection(render.command('dotenv').description('variables as a .env file (or docker env-file, shell exports, JSON)'))
+    .argument('<env>', 'environment name or encrypted file')
+    .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
+    .addOption(new Option('--format <format>', 'output dialect').choices(['dotenv', 'docker', 'shell', 'json']).default('dotenv'))
+    .option('--force', 'write even where git tracks the file')
+    .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderDotenv(cli(cmd), env, opts))
+
+  selection(render.command('docker-secrets').description('one 0600 file per variable in a 0700 directory (stale files removed)'))
+    .argument('<env>', 'environment name or encrypted file')
+    .option('--dir <dir>', 'directory to fill (default: .secrets/<env>)')
+    .option('--map <VAR=name>', 'file name for a variable (comma-separated, repeatable; also outputs.docker_secrets.map)', list)
+    .option('--force', 'write even where git tracks files')
+    .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderDockerSecrets(cli(cmd), env, opts))
+
+  selection(render.command('k8s').alias('kubernetes').description('a Kubernetes Secret manifest (YAML)'))
+    .argument('<env>', 'environment name or encrypted file')
+    .requiredOption('--name <name>', 'metadata.name of the Secret')
+    .option('--namespace <ns>', 'metadata.namespace')
+    .option('--label <k=v>', 'a label (repeatable)', repeat)
+    .option('--annotation <k=v>', 'an annotation (repeatable)', repeat)
+    .option('--type <type>', 'Secret type (default Opaque)')
+    .option('--string-data', 'plain stringData instead of base64 data')
+    .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
+    .option('--force', 'write even where git tracks the file')
+    .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderK8s(cli(cmd), env, opts))
+
+  selection(render.command('compose').description('a docker compose override giving the variables to services (as secrets files or environment)'))
+    .argument('<env>', 'environment name or encrypted file')
+    .requiredOption('--service <name>', 'service to receive them (comma-separated, repeatable)', list)
+    .addOption(new Option('--mode <mode>', 'file: Docker secrets files; environment: values under environment:').choices(['file', 'environment']).default('file'))
+    .option('--file-env', 'file mode: also set VAR_FILE=/run/secrets/<name> (postgres/mysql/redis image convention)')
+    .option('--dir <dir>', 'file mode: secrets directory to write (default: .secrets/<env>)')
+    .option('--map <VAR=name>', 'file mode: secret name for a variable (comma-separated, repeatable)', list)
+    .option('-o, --output <file>', 'write the override to this file (mode 0600) instead of stdout')
+    .option('--force', 'write even where git tracks the output')
+    .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderComposeOverride(cli(cmd), env, opts))
+}
 
 program.addHelpText(
   'after',

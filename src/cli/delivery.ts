@@ -1,0 +1,28 @@
+// The CLI side of src/outputs/load.ts: the Cli's config, key context and path display, the
+// --decryption-order flag, and refusing stdin (an environment is a file or a name).
+import type { Cli } from './context.js'
+import { usage } from './context.js'
+import { decryptionOrder } from './commands/decrypt.js'
+import type { EnvVar } from '../outputs/env.js'
+import { loadEnvironment as load, loadVariables as loadVars, type LoadContext, type LoadedEnvironment } from '../outputs/load.js'
+
+export type { LoadedEnvironment } from '../outputs/load.js'
+
+export interface VariableFlags {
+  only?: string[] | undefined
+  prefix?: string | undefined
+  decryptionOrder?: string | undefined
+}
+
+async function context(cli: Cli, arg: string): Promise<LoadContext> {
+  if (arg === '-') throw usage('this command needs an environment name or a file, not stdin')
+  return { cwd: cli.cwd, config: await cli.config(), ctx: cli.keyContext(), display: (p) => cli.display(p) }
+}
+
+export async function loadEnvironment(cli: Cli, arg: string, flags: { decryptionOrder?: string | undefined }): Promise<LoadedEnvironment> {
+  return load(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env) })
+}
+
+export async function loadVariables(cli: Cli, arg: string, flags: VariableFlags): Promise<LoadedEnvironment & { vars: EnvVar[] }> {
+  return loadVars(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env), only: flags.only, prefix: flags.prefix })
+}

@@ -1,0 +1,58 @@
+// An environment name (or a file) -> its decrypted files -> variables, with the config's
+// `outputs:` settings and --only / --prefix. Shared by the CLI (exec, exec-file, render) and the
+// library, so both always produce the same variables.
+import { basename, extname } from 'node:path'
+import type { LoadedConfig } from '../config/types.js'
+import type { KeyContext } from '../keys/types.js'
+import type { Format } from '../stores/index.js'
+import { readOutputsConfig, type OutputsConfig } from './config.js'
+import { mapEnvironment, selectVariables, type EnvVar, type SelectOptions } from './env.js'
+import { decryptSources, type DecryptedSource } from './source.js'
+
+export interface LoadContext {
+  cwd: string
+  config: LoadedConfig | null
+  ctx: KeyContext
+  display?: (path: string) => string
+}
+
+export interface LoadedEnvironment {
+  /** The environment name (or the file's base name when a path was given). */
+  name: string
+  sources: DecryptedSource[]
+  outputs: OutputsConfig
+}
+
+export interface LoadOptions {
+  decryptionOrder?: readonly string[] | undefined
+  inputFormat?: Format | undefined
+}
+
+/** The files of an environment. One today; the list is the seam for several files per environment. */
+export async function environmentFiles(lc: LoadContext, arg: string): Promise<{ name: string; files: string[] }> {
+  const { resolveTarget } = await import('../config/targets.js')
+  const t = resolveTarget(lc.config, arg, lc.cwd)
+  return { name: t.environment ?? nameFromPath(t.path), files: [t.path] }
+}
+
+function nameFromPath(p: string): string {
+  const base = basename(p)
+  const dotenv = /^\.env\.(.+)$/.exec(base)
+  return dotenv?.[1] ?? basename(base, extname(base))
+}
+
+/** Decrypt an environment's files (MAC checked). */
+export async function loadEnvironment(lc: LoadContext, arg: string, opts: LoadOptions = {}): Promise<LoadedEnvironment> {
+  const { name, files } = await environmentFiles(lc, arg)
+  const outputs = readOutputsConfig(lc.config?.raw, lc.config?.path)
+  const sources = await decryptSources(files, { ctx: lc.ctx, decryptionOrder: opts.decryptionOrder, format: opts.inputFormat, ...(lc.display ? { display: lc.display } : {}) })
+  return { name, sources, outputs }
+}
+
+/** An environment as variables: mapped with the config's separator, then --only and --prefix. */
+export async function loadVariables(lc: LoadContext, arg: string, opts: LoadOptions & SelectOptions = {}): Promise<LoadedEnvironment & { vars: EnvVar[] }> {
+  const loaded = await loadEnvironment(lc, arg, opts)
+  const sep = loaded.outputs.separator
+  const all = mapEnvironment(loaded.sources, sep !== undefined ? { separator: sep } : {})
+  return { ...loaded, vars: selectVariables(all, opts) }
+}
