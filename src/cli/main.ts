@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Command-line wiring only: parse flags, call one command module (loaded on demand so that
-// `--help` and `decrypt` pay only for what they use), map errors to one stderr line + exit code.
-import { Command, CommanderError, Option } from 'commander'
+// The `secrets` entry point: answers `--help` and `--version` without loading anything, else
+// loads the command-line program (src/cli/program.ts) and maps errors to one stderr line and
+// an exit code. Kept tiny: every millisecond here is paid by every invocation.
 import { SecretsError } from '../errors.js'
 import { EXIT_CODES } from './exit-codes.js'
-import { Cli, type GlobalOptions } from './context.js'
+import { VERSION } from '../version.js'
+
+/** Replaced at bundle time by the program's own `--help` text (scripts/bundle.mjs). */
+declare const __SECRETS_HELP__: string | undefined
 
 const debugEnabled = (): boolean => process.argv.includes('--debug') || process.env.SECRETS_DEBUG === '1'
 
@@ -14,7 +17,9 @@ function fail(e: unknown): never {
     if (debugEnabled() && e.stack) process.stderr.write(e.stack + '\n')
     process.exit(EXIT_CODES[e.code])
   }
-  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : EXIT_CODES.usage)
+  // commander's own errors (help shown, unknown option...) carry a `commander.*` code
+  const c = e as { code?: unknown; exitCode?: unknown }
+  if (typeof c.code === 'string' && c.code.startsWith('commander.')) process.exit(c.exitCode === 0 ? 0 : EXIT_CODES.usage)
   // Unknown errors may quote input text (JSON.parse does): print no message unless debugging.
   const name = e instanceof Error ? e.name : typeof e
   if (debugEnabled()) process.stderr.write(`secrets: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
@@ -22,233 +27,21 @@ function fail(e: unknown): never {
   process.exit(EXIT_CODES.internal)
 }
 
-const program = new Command('secrets')
-program
-  .description('Encrypted, sops-compatible secrets files in git, decrypted on demand.')
-  .version('0.1.0', '-V, --version')
-  .option('-q, --quiet', 'no informational messages on stderr')
-  .option('--debug', 'print stack traces on errors (also SECRETS_DEBUG=1)')
-  .option('--config <path>', 'config file to use instead of searching for .secretsrc.yaml / .sops.yaml')
-  .showHelpAfterError('(run `secrets <command> --help` for usage)')
-  .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(`secrets: ${str.replace(/^error: /, '')}`) })
-
-const cli = (cmd: Command): Cli => new Cli(cmd.optsWithGlobals<GlobalOptions>())
-const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)]
-const typeOption = (flag: string, what: string): Option =>
-  new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'env', 'ini', 'binary'])
-
-program
-  .command('keygen')
-  .description('create an age identity, append it to the sops key file, print its public recipient')
-  .option('-o, --output <file>', 'key file to append to (default: $SOPS_AGE_KEY_FILE or ~/.config/sops/age/keys.txt)')
-  .action(async (opts, cmd: Command) => (await import('./commands/keygen.js')).keygen(cli(cmd), opts))
-
-program
-  .command('init')
-  .description('create .secretsrc.yaml and one encrypted file per environment under secrets/')
-  .argument('[environments...]', 'environment names', ['development'])
-  .option('--age <recipients>', 'age recipients (comma-separated; default: your local key, created if missing)', list)
-  .option('--dir <dir>', 'folder for the environment files', 'secrets')
-  .option('--force', 'overwrite an existing .secretsrc.yaml')
-  .action(async (envs: string[], opts, cmd: Command) => (await import('./commands/init.js')).init(cli(cmd), envs, opts))
-
-program
-  .command('encrypt')
-  .description('encrypt a file (or an environment) for the master keys of its creation rule')
-  .argument('<file>', 'file path or environment name; - for stdin (needs --filename-override or --input-type)')
-  .option('-i, --in-place', 'replace the file with its encrypted form')
-  .option('-o, --output <file>', 'write the result to this file (atomically) instead of stdout')
-  .option('--age <recipients>', 'age recipients, comma-separated (replaces the config rule keys; also SOPS_AGE_RECIPIENTS)', list)
-  .option('--pgp <fingerprints>', 'PGP key fingerprints, comma-separated (also SOPS_PGP_FP)', list)
-  .option('--kms <arns>', "AWS KMS key ARNs, comma-separated; 'arn+roleArn' assumes a role (also SOPS_KMS_ARN)", list)
-  .option('--encryption-context <pairs>', 'KMS encryption context for keys given here or in a flat rule, e.g. app:api,env:prod')
-  .option('--aws-profile <name>', 'AWS profile for the --kms keys')
-  .addOption(typeOption('--input-type <type>', 'format of the input (default: from the extension)'))
-  .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
-  .option('--filename-override <path>', 'path used to pick the creation rule and format (for stdin)')
-  .option('--unencrypted-suffix <suffix>', 'leave keys ending with this suffix in clear (default _unencrypted)')
-  .option('--encrypted-suffix <suffix>', 'encrypt only keys ending with this suffix')
-  .option('--unencrypted-regex <re>', 'leave keys matching this regex in clear')
-  .option('--encrypted-regex <re>', 'encrypt only keys matching this regex')
-  .option('--unencrypted-comment-regex <re>', 'leave values after a matching comment in clear')
-  .option('--encrypted-comment-regex <re>', 'encrypt only values after a matching comment')
-  .option('--mac-only-encrypted', 'compute the MAC over encrypted values only')
-  .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt', (v) => Number(v))
-  .option('--allow-plaintext', 'write the file even if the rules leave every value in clear')
-  .option('--indent <n>', 'indentation of YAML/JSON output', (v) => Number(v))
-  .action(async (file: string, opts, cmd: Command) => (await import('./commands/encrypt.js')).encrypt(cli(cmd), file, opts))
-
-program
-  .command('decrypt')
-  .description('decrypt a file (or an environment) to stdout or a file')
-  .argument('<file>', 'file path or environment name; - for stdin')
-  .option('-o, --output <file>', 'write to this file (mode 0600, atomically) instead of stdout')
-  .option('-i, --in-place', 'replace the file with its decrypted form (mode 0600)')
-  .option('--extract <path>', 'only this value, e.g. \'["database"]["password"]\' or database.password')
-  .addOption(typeOption('--input-type <type>', 'format of the input (default: from the extension)'))
-  .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
-  .option('--ignore-mac', 'decrypt even when the MAC is missing or does not match (tampering goes undetected)')
-  .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms (also SOPS_DECRYPTION_ORDER)')
-  .option('--indent <n>', 'indentation of YAML/JSON output', (v) => Number(v))
-  .action(async (file: string, opts, cmd: Command) => (await import('./commands/decrypt.js')).decrypt(cli(cmd), file, opts))
-
-// --- issue 4: editing and key lifecycle (each block owned by its command module) ---
-program
-  .command('edit')
-  .description('open the decrypted file in $SECRETS_EDITOR / $VISUAL / $EDITOR and re-encrypt what changed')
-  .argument('<file>', 'file path or environment name (created from the creation rule if absent)')
-  .option('--ignore-mac', 'open even when the MAC does not match')
-  .addOption(typeOption('--input-type <type>', 'format of the file (default: from the extension)'))
-  .addHelpText(
-    'after',
-    `
-Editor: $SECRETS_EDITOR, else $VISUAL, else $EDITOR (a command line: "code --wait" works),
-else vim, nano or vi from PATH. The plaintext lives only in a private 0700 directory
-(/dev/shm when available, or $SECRETS_TMPDIR) that is removed on every exit.
-Exit codes: 0 saved or nothing changed, 3 the edited content is invalid, 8 the editor
-failed or was not found, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM; in every case but a
-save the file is left exactly as it was.`,
-  )
-  .action(async (file: string, opts, cmd: Command) => (await import('./commands/edit.js')).edit(cli(cmd), file, opts))
-
-program
-  .command('set')
-  .description('set one value (read from stdin, never from the command line)')
-  .argument('<file>', 'file path or environment name')
-  .argument('<path>', 'key path: \'["db"]["password"]\' or db.password')
-  .option('--value-stdin', 'read the value from stdin (the default; a hidden prompt when stdin is a terminal)')
-  .option('--value-file <file>', 'read the value from this file instead')
-  .option('--json', 'the value is JSON (numbers, booleans, null, objects, lists)')
-  .option('--raw', 'keep the input byte for byte (by default one trailing newline is dropped)')
-  .option('--allow-empty', 'accept an empty value (refused by default: usually a missing pipe)')
-  .option('--idempotent', 'do not write when the value is already equal')
-  .option('--ignore-mac', 'modify even when the MAC does not match')
-  .allowExcessArguments() // so that a value given as an argument gets a helpful refusal, not a generic one
-  .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).set(cli(cmd), file, path, opts, cmd.args.slice(2)))
-
-program
-  .command('unset')
-  .description('remove one key or list element')
-  .argument('<file>', 'file path or environment name')
-  .argument('<path>', 'key path')
-  .option('--idempotent', 'no error when the key is already absent')
-  .option('--ignore-mac', 'modify even when the MAC does not match')
-  .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).unset(cli(cmd), file, path, opts))
-
-program
-  .command('get')
-  .description('print one decrypted value, raw, nothing else (for scripts)')
-  .argument('<file>', 'file path or environment name')
-  .argument('<path>', 'key path')
-  .option('--json', 'print the value as JSON (strings quoted, numbers exact)')
-  .option('--ignore-mac', 'read even when the MAC does not match')
-  .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).get(cli(cmd), file, path, opts))
-
-program
-  .command('rotate')
-  .description('new data key: every value re-encrypted, every master key re-wrapped')
-  .argument('<files...>', 'files, environment names or globs')
-  .option('--add-age <recipients>', 'age recipients to add to the first key group (comma-separated)', list)
-  .option('--rm-age <recipients>', 'age recipients to remove, from any group (comma-separated)', list)
-  .option('--add-pgp <fingerprints>', 'PGP fingerprints to add to the first key group', list)
-  .option('--rm-pgp <fingerprints>', 'PGP fingerprints to remove', list)
-  .option('--add-kms <arns>', 'AWS KMS keys to add (arn[+role_arn], comma-separated)', list)
-  .option('--rm-kms <arns>', 'AWS KMS keys to remove', list)
-  .option('--ignore-mac', 'rotate even when the MAC does not match (the new MAC then vouches for the file as it is)')
-  .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms (also SOPS_DECRYPTION_ORDER)')
-  .action(async (files: string[], opts, cmd: Command) => (await import('./commands/rotate.js')).rotate(cli(cmd), files, opts))
-
-program
-  .command('updatekeys')
-  .description("make files' master keys match their creation rule")
-  .argument('[files...]', 'files, environment names or globs')
-  .option('--all', 'every encrypted file under the config folder that a creation rule covers')
-  .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
-  .option('--no-rotate', 'keep the data key even when a master key is removed')
-  .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt (default: the rule\'s shamir_threshold, else all groups)', (v) => Number(v))
-  .option('--ignore-mac', 'rotate the data key even when the MAC does not match')
-  .action(async (files: string[], opts, cmd: Command) => (await import('./commands/updatekeys.js')).updatekeys(cli(cmd), files, opts))
-
-// --- issue 6: delivery (exec, exec-file, render *); modules: commands/exec.ts, exec-file.ts, render.ts ---
-{
-  const repeat = (v: string, prev: string[] = []): string[] => [...prev, v]
-  const selection = (c: Command): Command =>
-    c
-      .option('--only <names>', 'only these variables (comma-separated, repeatable)', list)
-      .option('--prefix <prefix>', 'put this in front of every variable name, e.g. APP_')
-      .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms')
-  const render = program.command('render').description('write an environment as .env, Docker secrets, a Kubernetes Secret or a compose override')
-
-  selection(program.command('exec').description("run a command with the environment's variables in its environment (nothing written to disk)"))
-    .usage('[options] <env> -- <command> [args...]')
-    .argument('<env>', 'environment name or encrypted file')
-    .argument('[command...]', 'the command and its arguments, after --')
-    .option('--override', 'file values replace variables already set (default: existing variables win)')
-    .option('--pristine', 'start from an empty environment: only the file values (and --keep) reach the command')
-    .option('--keep <names>', 'with --pristine: keep these current variables (comma-separated), e.g. PATH,HOME', list)
-    .option('--shell', 'run the command words through /bin/sh -c (default: no shell)')
-    .action(async (env: string, command: string[], opts, cmd: Command) => (await import('./commands/exec.js')).exec(cli(cmd), env, command, opts))
-
-  program
-    .command('exec-file')
-    .description('run a command with the decrypted file at a private temporary path given by {} (a FIFO where possible)')
-    .usage('[options] <env> -- <command> [args with {}...]')
-    .argument('<env>', 'environment name or encrypted file')
-    .argument('[command...]', 'the command, with {} where the file path goes, after --')
-    .addOption(typeOption('--output-type <type>', 'format of the decrypted file (default: the file\'s own)'))
-    .option('--no-fifo', 'use a regular 0600 file instead of a FIFO (for programs that read the file twice or seek)')
-    .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms')
-    .action(async (env: string, command: string[], opts, cmd: Command) => (await import('./commands/exec-file.js')).execFile(cli(cmd), env, command, opts))
-
-  selection(render.command('dotenv').description('variables as a .env file (or docker env-file, shell exports, JSON)'))
-    .argument('<env>', 'environment name or encrypted file')
-    .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
-    .addOption(new Option('--format <format>', 'output dialect').choices(['dotenv', 'docker', 'shell', 'json']).default('dotenv'))
-    .option('--force', 'write even where git tracks the file')
-    .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderDotenv(cli(cmd), env, opts))
-
-  selection(render.command('docker-secrets').description('one 0600 file per variable in a 0700 directory (stale files removed)'))
-    .argument('<env>', 'environment name or encrypted file')
-    .option('--dir <dir>', 'directory to fill (default: .secrets/<env>)')
-    .option('--map <VAR=name>', 'file name for a variable (comma-separated, repeatable; also outputs.docker_secrets.map)', list)
-    .option('--force', 'write even where git tracks files')
-    .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderDockerSecrets(cli(cmd), env, opts))
-
-  selection(render.command('k8s').alias('kubernetes').description('a Kubernetes Secret manifest (YAML)'))
-    .argument('<env>', 'environment name or encrypted file')
-    .requiredOption('--name <name>', 'metadata.name of the Secret')
-    .option('--namespace <ns>', 'metadata.namespace')
-    .option('--label <k=v>', 'a label (repeatable)', repeat)
-    .option('--annotation <k=v>', 'an annotation (repeatable)', repeat)
-    .option('--type <type>', 'Secret type (default Opaque)')
-    .option('--string-data', 'plain stringData instead of base64 data')
-    .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
-    .option('--force', 'write even where git tracks the file')
-    .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderK8s(cli(cmd), env, opts))
-
-  selection(render.command('compose').description('a docker compose override giving the variables to services (as secrets files or environment)'))
-    .argument('<env>', 'environment name or encrypted file')
-    .requiredOption('--service <name>', 'service to receive them (comma-separated, repeatable)', list)
-    .addOption(new Option('--mode <mode>', 'file: Docker secrets files; environment: values under environment:').choices(['file', 'environment']).default('file'))
-    .option('--file-env', 'file mode: also set VAR_FILE=/run/secrets/<name> (postgres/mysql/redis image convention)')
-    .option('--dir <dir>', 'file mode: secrets directory to write (default: .secrets/<env>)')
-    .option('--map <VAR=name>', 'file mode: secret name for a variable (comma-separated, repeatable)', list)
-    .option('-o, --output <file>', 'write the override to this file (mode 0600) instead of stdout')
-    .option('--force', 'write even where git tracks the output')
-    .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderComposeOverride(cli(cmd), env, opts))
-}
-
-program.addHelpText(
-  'after',
-  `
-Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 unreadable or invalid input, 4 config,
-5 cannot write output, 6 would leave every value in clear, 7 already encrypted,
-25 a value failed to decrypt, 51 MAC mismatch or missing, 128 could not get the data key.`,
-)
-
-try {
-  await program.parseAsync(process.argv)
-} catch (e) {
-  fail(e)
+const argv = process.argv.slice(2)
+const prebuiltHelp = typeof __SECRETS_HELP__ === 'string' && process.env.SECRETS_FULL_HELP !== '1' ? __SECRETS_HELP__ : undefined
+if (prebuiltHelp !== undefined && (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')))) {
+  // no arguments: help on stderr and the usage exit code, as the commander path does
+  if (argv.length === 0) {
+    process.stderr.write(prebuiltHelp)
+    process.exitCode = EXIT_CODES.usage
+  } else process.stdout.write(prebuiltHelp)
+} else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(VERSION + '\n')
+} else {
+  try {
+    const { buildProgram } = await import('./program.js')
+    await buildProgram(argv).parseAsync(process.argv)
+  } catch (e) {
+    fail(e)
+  }
 }

@@ -209,3 +209,28 @@ describe('refusals and errors', () => {
     expect(existsSync(join(s.dir, 'broken.yaml'))).toBe(true)
   })
 })
+
+describe('help and version', () => {
+  it('the prebuilt --help is exactly what commander prints, and -h / no arguments behave', () => {
+    const s = sandbox()
+    const fast = s.run(['--help'])
+    const full = s.run(['--help'], { env: { SECRETS_FULL_HELP: '1' } })
+    expect(fast.code).toBe(0)
+    expect(fast.stdout).toBe(full.stdout)
+    expect(fast.stdout).toMatch(/Commands:[\s\S]*decrypt[\s\S]*Exit codes:/)
+    expect(s.run(['-h']).stdout).toBe(full.stdout)
+    const none = s.run([])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toBe(full.stdout)
+    expect(s.run(['--version']).stdout).toBe(s.run(['--version'], { env: { SECRETS_FULL_HELP: '1' } }).stdout)
+    expect(s.run(['decrypt', '--help']).stdout).toMatch(/--extract <path>/)
+  })
+})
+
+describe('version', () => {
+  it('matches package.json', async () => {
+    const { readFileSync } = await import('node:fs')
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    expect(sandbox().run(['--version']).stdout.trim()).toBe(pkg.version)
+  })
+})
