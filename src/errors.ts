@@ -1,5 +1,6 @@
 // Typed errors. Every message names a file and a key path, never a value; the CLI maps `code`
 // to an exit code in one place (src/cli/exit-codes.ts) and prints one line.
+import { redactSecrets } from './redact.js'
 
 export type ErrorCode =
   | 'usage' // bad flags or arguments
@@ -40,6 +41,10 @@ export class SecretsError extends Error {
 
   /** `<what is wrong> (<file>[: <key path>]) - <what to do>` */
   line(): string {
+    return redactSecrets(this.rawLine())
+  }
+
+  private rawLine(): string {
     const loc = [this.file, this.where].filter((x) => x !== undefined && x !== '').join(': ')
     return `${this.message}${loc ? ` (${loc})` : ''}${this.hint ? ` - ${this.hint}` : ''}`
   }

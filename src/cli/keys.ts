@@ -1,11 +1,9 @@
 // Which master keys a new file gets: command-line / environment keys (which replace the rule's
 // keys, as in sops), else the first matching creation rule of the config.
 import { SecretsError } from '../errors.js'
-import { AgeKey } from '../keys/age.js'
-import { KmsKey } from '../keys/kms.js'
-import { PgpKey } from '../keys/pgp.js'
+import { checkAgeRecipients, keysFromSpecs } from '../keys/groups.js'
 import type { MasterKey } from '../keys/types.js'
-import type { CreationRule, KeyGroupSpec } from '../config/index.js'
+import type { CreationRule } from '../config/index.js'
 import type { Cli } from './context.js'
 
 export interface KeyPlan {
@@ -16,13 +14,6 @@ export interface KeyPlan {
   source: string
 }
 
-function masterKeys(g: KeyGroupSpec, env: NodeJS.ProcessEnv): MasterKey[] {
-  return [
-    ...g.age.map((r) => new AgeKey(r)),
-    ...g.pgp.map((fp) => new PgpKey(fp, { env })),
-    ...g.kms.map((k) => new KmsKey(k, { env })),
-  ]
-}
 
 export interface KeyFlags {
   age?: string[] | undefined
@@ -45,7 +36,9 @@ export async function masterKeysFor(cli: Cli, absolutePath: string, flags: KeyFl
     ...(flags.awsProfile !== undefined ? { awsProfile: flags.awsProfile } : {}),
   }
   const { groups, source } = keyGroupsFromRule(rule, cli.env, cliKeys)
-  const keys = groups.map((g) => masterKeys(g, cli.env)).filter((g) => g.length > 0)
+  // a private key pasted where a recipient belongs must fail here, before anything is written
+  checkAgeRecipients(groups.flatMap((g) => g.age), source === 'none' ? 'recipients' : source)
+  const keys = keysFromSpecs(groups, cli.env, (m) => cli.warn(m))
   if (keys.length === 0) {
     throw new SecretsError('config', 'no master keys for this file', {
       hint:

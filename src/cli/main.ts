@@ -5,6 +5,7 @@
 import { SecretsError } from '../errors.js'
 import { EXIT_CODES } from './exit-codes.js'
 import { VERSION } from '../version.js'
+import { redactSecrets } from '../redact.js'
 
 /** Replaced at bundle time by the program's own `--help` text (scripts/bundle.mjs). */
 declare const __SECRETS_HELP__: string | undefined
@@ -14,7 +15,7 @@ const debugEnabled = (): boolean => process.argv.includes('--debug') || process.
 function fail(e: unknown): never {
   if (e instanceof SecretsError) {
     process.stderr.write(`secrets: ${e.line()}\n`)
-    if (debugEnabled() && e.stack) process.stderr.write(e.stack + '\n')
+    if (debugEnabled() && e.stack) process.stderr.write(redactSecrets(e.stack) + '\n')
     process.exit(EXIT_CODES[e.code])
   }
   // commander's own errors (help shown, unknown option...) carry a `commander.*` code
@@ -22,7 +23,7 @@ function fail(e: unknown): never {
   if (typeof c.code === 'string' && c.code.startsWith('commander.')) process.exit(c.exitCode === 0 ? 0 : EXIT_CODES.usage)
   // Unknown errors may quote input text (JSON.parse does): print no message unless debugging.
   const name = e instanceof Error ? e.name : typeof e
-  if (debugEnabled()) process.stderr.write(`secrets: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  if (debugEnabled()) process.stderr.write(redactSecrets(`secrets: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`))
   else process.stderr.write(`secrets: unexpected error (${name}) - rerun with --debug for details, and please report it\n`)
   process.exit(EXIT_CODES.internal)
 }

@@ -1,7 +1,7 @@
 // The commander program: every command's flags and the module that runs it (loaded on demand).
 // Only the command being run is registered, so start-up pays for one command's wiring; `--help`
 // and unknown commands register them all.
-import { Command, Option } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { Cli, type GlobalOptions } from './context.js'
 import { VERSION } from '../version.js'
 
@@ -9,6 +9,15 @@ const cli = (cmd: Command): Cli => new Cli(cmd.optsWithGlobals<GlobalOptions>())
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)]
 const typeOption = (flag: string, what: string): Option =>
   new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'env', 'ini', 'binary'])
+
+/** A whole-number flag value within [min, max]; anything else is a usage error naming the flag. */
+const int =
+  (min: number, max: number) =>
+  (v: string): number => {
+    const n = Number(v)
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`)
+    return n
+  }
 
 type Register = (program: Command) => void
 
@@ -53,9 +62,9 @@ const encrypt: Register = (program) => {
     .option('--unencrypted-comment-regex <re>', 'leave values after a matching comment in clear')
     .option('--encrypted-comment-regex <re>', 'encrypt only values after a matching comment')
     .option('--mac-only-encrypted', 'compute the MAC over encrypted values only')
-    .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt', (v) => Number(v))
+    .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt', int(2, 255))
     .option('--allow-plaintext', 'write the file even if the rules leave every value in clear')
-    .option('--indent <n>', 'indentation of YAML/JSON output', (v) => Number(v))
+    .option('--indent <n>', 'indentation: YAML 2-9 spaces (default 4); JSON 0-16 spaces (default a tab)', int(0, 16))
     .action(async (file: string, opts, cmd: Command) => (await import('./commands/encrypt.js')).encrypt(cli(cmd), file, opts))
 }
 
@@ -71,7 +80,7 @@ const decrypt: Register = (program) => {
     .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
     .option('--ignore-mac', 'decrypt even when the MAC is missing or does not match (tampering goes undetected)')
     .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms (also SOPS_DECRYPTION_ORDER)')
-    .option('--indent <n>', 'indentation of YAML/JSON output', (v) => Number(v))
+    .option('--indent <n>', 'indentation: YAML 2-9 spaces (default 4); JSON 0-16 spaces (default a tab)', int(0, 16))
     .action(async (file: string, opts, cmd: Command) => (await import('./commands/decrypt.js')).decrypt(cli(cmd), file, opts))
 }
 
@@ -158,7 +167,7 @@ const updatekeys: Register = (program) => {
     .option('--all', 'every encrypted file under the config folder that a creation rule covers')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
     .option('--no-rotate', 'keep the data key even when a master key is removed')
-    .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt (default: the rule\'s shamir_threshold, else all groups)', (v) => Number(v))
+    .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt (default: the rule\'s shamir_threshold, else all groups)', int(1, 255))
     .option('--ignore-mac', 'rotate the data key even when the MAC does not match')
     .action(async (files: string[], opts, cmd: Command) => (await import('./commands/updatekeys.js')).updatekeys(cli(cmd), files, opts))
 }

@@ -104,7 +104,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Run `fn` holding the lock of `file`; waits up to `timeoutMs` (default 30 s, SECRETS_LOCK_TIMEOUT_MS). */
 export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
   const lock = lockPathFor(file)
-  const timeout = opts.timeoutMs ?? Number(process.env.SECRETS_LOCK_TIMEOUT_MS ?? 30_000)
+  const fromEnv = Number(process.env.SECRETS_LOCK_TIMEOUT_MS)
+  const timeout = opts.timeoutMs ?? (Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : 30_000)
   const deadline = Date.now() + timeout
   let delay = 5
   const content = `${process.pid}\n${hostname()}\n${new Date().toISOString()}\n`

@@ -4,6 +4,7 @@ import type { PlainObject } from '../tree/types.js'
 import { loadAgeIdentities, type AgeIdentities } from './age-identities.js'
 import { ageDecryptSmall, parseX25519Identity, type X25519Identity } from './age-unwrap.js'
 import { KeyError, type KeyContext, type MasterKey } from './types.js'
+import { describeRecipient } from '../redact.js'
 
 type AgeLib = typeof import('age-encryption')
 let agePromise: Promise<AgeLib> | undefined
@@ -37,7 +38,7 @@ export class AgeKey implements MasterKey {
     try {
       e.addRecipient(this.recipient)
     } catch {
-      throw new KeyError(`"${this.recipient}" is not a valid age recipient`, 'age recipients look like age1 followed by 58 characters')
+      throw new KeyError(`${describeRecipient(this.recipient)} is not a valid age recipient`, 'give the public key (age1 followed by 58 characters; `age-keygen -y KEYFILE` prints it)')
     }
     this.enc = age.armor.encode(await e.encrypt(dataKey))
   }

@@ -1,6 +1,7 @@
 // Key groups edited by identity string (spec 8.6): adding and removing master keys for `rotate`,
 // the per-group difference between a file's keys and its creation rule for `updatekeys`, and the
 // shamir_threshold a file ends up with.
+import { describeRecipient } from '../redact.js'
 import { SecretsError } from '../errors.js'
 import type { KeyGroupSpec } from '../config/index.js'
 import { AgeKey, isAgeRecipient } from './age.js'
@@ -84,7 +85,9 @@ export function keysFromSpecs(groups: readonly KeyGroupSpec[], env: NodeJS.Proce
 export function checkAgeRecipients(recipients: readonly string[], flag: string): void {
   const bad = recipients.find((r) => !isAgeRecipient(r))
   if (bad !== undefined) {
-    throw new SecretsError('usage', `${flag}: "${bad.slice(0, 80)}" is not an age recipient`, { hint: 'age recipients look like age1 followed by 58 characters (`secrets keygen` prints one)' })
+    throw new SecretsError('usage', `${flag}: ${describeRecipient(bad)} is not an age recipient`, {
+      hint: 'give the public key: age1 followed by 58 characters (`secrets keygen` prints one; `age-keygen -y KEYFILE` derives it)',
+    })
   }
 }
 

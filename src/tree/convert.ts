@@ -8,7 +8,8 @@ export function treeToJs(node: Node): JsValue {
   switch (node.kind) {
     case 'map': {
       const out: { [key: string]: JsValue } = {}
-      for (const it of node.items) if (it.kind === 'entry') out[it.key] = treeToJs(it.value)
+      // defineProperty: a key named __proto__ must be data, not the prototype
+      for (const it of node.items) if (it.kind === 'entry') Object.defineProperty(out, it.key, { value: treeToJs(it.value), enumerable: true, writable: true, configurable: true })
       return out
     }
     case 'list':

@@ -1,6 +1,6 @@
 // Tree paths: sops' `["a"][0]["b"]` syntax (spec 11.1) plus a dotted shorthand (`db.password`),
 // and walking a tree along one.
-import { SecretsError } from '../errors.js'
+import { SecretsError, formatKeyPath } from '../errors.js'
 import type { Node } from './types.js'
 
 export type PathPart = string | number
@@ -56,5 +56,5 @@ export function getAtPath(root: Node, path: PathPart[]): Node {
 }
 
 export function formatPath(path: PathPart[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `[${JSON.stringify(p)}]`)).join('')
+  return formatKeyPath(path)
 }

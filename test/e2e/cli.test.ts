@@ -234,3 +234,33 @@ describe('version', () => {
     expect(sandbox().run(['--version']).stdout.trim()).toBe(pkg.version)
   })
 })
+
+describe('a private key where a recipient belongs', () => {
+  it('is refused before anything is written, and never printed', () => {
+    const s = sandbox()
+    s.run(['keygen', '-q'])
+    const secret = readFileSync(join(s.home, '.config', 'sops', 'age', 'keys.txt'), 'utf8').match(/AGE-SECRET-KEY-1[0-9A-Z]+/)![0]
+    writeFileSync(join(s.dir, 'f.yaml'), 'a: b\n')
+    const e = s.run(['encrypt', 'f.yaml', '--age', secret])
+    expect(e.code).toBe(2)
+    expect(e.stderr).toMatch(/an age identity \(a PRIVATE key\) is not an age recipient/)
+    const i = s.run(['init', '--age', secret])
+    expect(i.code).toBe(2)
+    expect(existsSync(join(s.dir, '.secretsrc.yaml'))).toBe(false)
+    const env = s.run(['encrypt', 'f.yaml'], { env: { SOPS_AGE_RECIPIENTS: secret } })
+    expect(env.code).toBe(2)
+    for (const r of [e, i, env]) {
+      expect(r.stderr).not.toContain(secret)
+      expect(r.stderr).not.toContain(secret.slice(20))
+    }
+  })
+  it('number flags take whole numbers only', () => {
+    const s = sandbox()
+    writeFileSync(join(s.dir, 'f.yaml'), 'a: b\n')
+    for (const bad of [['--indent', 'abc'], ['--indent', '-1'], ['--shamir-secret-sharing-threshold', 'abc'], ['--shamir-secret-sharing-threshold', '1.5']]) {
+      const r = s.run(['encrypt', 'f.yaml', '--age', 'age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq', ...bad])
+      expect(r.code, bad.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(/expected a whole number/)
+    }
+  })
+})

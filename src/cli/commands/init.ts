@@ -9,6 +9,7 @@ import { loadAgeIdentities } from '../../keys/age-identities.js'
 import { storeFor } from '../../stores/index.js'
 import { type Cli, usage } from '../context.js'
 import { masterKeysFor } from '../keys.js'
+import { checkAgeRecipients } from '../../keys/groups.js'
 import { appendNewIdentity, keyFilePath } from './keygen.js'
 
 const GITIGNORE_LINES = [
@@ -51,6 +52,7 @@ export async function init(cli: Cli, envs: string[], opts: { age?: string[]; dir
   if (existsSync(configPath) && !opts.force) {
     throw new SecretsError('exists', '.secretsrc.yaml already exists', { file: configPath, hint: 'pass --force to overwrite it' })
   }
+  if (opts.age !== undefined) checkAgeRecipients(opts.age, '--age')
   const recipients = opts.age ?? (await localRecipients(cli))
   const { renderInitialConfig } = await import('../../config/index.js')
   writeFileAtomic(configPath, Buffer.from(renderInitialConfig({ recipients, environments: envs, secretsDir: opts.dir })), 0o644)
