@@ -5,7 +5,7 @@ import { SecretsError } from '../../errors.js'
 import { writeStdout } from '../../io/files.js'
 import { withFileLock } from '../../io/lock.js'
 import { readSecretValue } from '../../io/secret-input.js'
-import { displayText } from '../../stores/dotenv.js'
+import { scalarText } from '../../outputs/env.js'
 import { isValidUtf8, jsonText, parseJsonValue } from '../../stores/json.js'
 import { setAtPath, unsetAtPath } from '../../tree/mutate.js'
 import { formatPath, getAtPath, parseTreePath, type PathPart } from '../../tree/path.js'
@@ -62,7 +62,7 @@ export async function get(cli: Cli, file: string, pathArg: string, flags: { json
     const node = getAtPath(f.dec.branches[0] ?? { kind: 'map', items: [] }, path)
     // Exactly what `exec` would put in the environment; containers (and --json) as JSON.
     if (flags.json || node.kind === 'map' || node.kind === 'list') out = jsonText(node, null)
-    else out = node.kind === 'bytes' ? node.value : displayText(node)
+    else out = node.kind === 'bytes' ? node.value : scalarText(node, path)
   } catch (e) {
     throw e instanceof SecretsError ? e.inFile(cli.display(target)) : e
   }
