@@ -47,37 +47,26 @@ interface Ctx {
 }
 
 /** Encrypt a tree (new nodes; the input is not modified). Returns the MAC hex of the plaintext. */
-export function encryptBranches(
-  branches: MapNode[],
-  opts: { key: Uint8Array; select: Selector; macOnlyEncrypted: boolean; stash?: IvStash | undefined },
-): { branches: MapNode[]; macHex: string; counts: WalkCounts } {
-  const ctx: Ctx = {
-    key: opts.key,
-    select: opts.select,
-    mac: new MacHasher(opts.macOnlyEncrypted),
-    macOnlyEncrypted: opts.macOnlyEncrypted,
-    counts: { encrypted: 0, plain: 0 },
-    stash: opts.stash,
-    warnings: [],
-  }
+export interface WalkOptions {
+  key: Uint8Array
+  select: Selector
+  macOnlyEncrypted: boolean
+  stash?: IvStash | undefined
+}
+
+function newCtx(opts: WalkOptions): Ctx {
+  return { ...opts, stash: opts.stash, mac: new MacHasher(opts.macOnlyEncrypted), counts: { encrypted: 0, plain: 0 }, warnings: [] }
+}
+
+export function encryptBranches(branches: MapNode[], opts: WalkOptions): { branches: MapNode[]; macHex: string; counts: WalkCounts } {
+  const ctx = newCtx(opts)
   const out = branches.map((b) => walkContainer(b, [], [], ctx, encLeaf, encComment) as MapNode)
   return { branches: out, macHex: ctx.mac.hex(), counts: ctx.counts }
 }
 
 /** Decrypt a tree, filling `stash` with the IVs seen. Returns the MAC hex computed over the plaintext. */
-export function decryptBranches(
-  branches: MapNode[],
-  opts: { key: Uint8Array; select: Selector; macOnlyEncrypted: boolean; stash?: IvStash | undefined },
-): { branches: MapNode[]; macHex: string; warnings: string[] } {
-  const ctx: Ctx = {
-    key: opts.key,
-    select: opts.select,
-    mac: new MacHasher(opts.macOnlyEncrypted),
-    macOnlyEncrypted: opts.macOnlyEncrypted,
-    counts: { encrypted: 0, plain: 0 },
-    stash: opts.stash,
-    warnings: [],
-  }
+export function decryptBranches(branches: MapNode[], opts: WalkOptions): { branches: MapNode[]; macHex: string; warnings: string[] } {
+  const ctx = newCtx(opts)
   const out = branches.map((b) => walkContainer(b, [], [], ctx, decLeaf, decComment) as MapNode)
   return { branches: out, macHex: ctx.mac.hex(), warnings: ctx.warnings }
 }
