@@ -38,7 +38,7 @@ export interface ContextOptions {
 }
 
 export interface LoadSecretsOptionsBase extends ContextOptions {
-  /** Environment name (`production`) or path of an encrypted file. */
+  /** Environment name (`production`; several files merge, see the README) or path of an encrypted file. */
   env: string
   /** Only these variable names. */
   only?: readonly string[]
@@ -77,7 +77,8 @@ const selection = (o: LoadSecretsOptionsBase): { only?: string[]; prefix?: strin
 /**
  * Decrypt an environment (MAC checked) and put its variables into `process.env` (or `target`).
  * Variables already set keep their value unless `override`. Resolves with every selected
- * variable of the file (name -> value), whether or not it was applied.
+ * variable of the environment (name -> value), whether or not it was applied. An environment of
+ * several files is decrypted concurrently; a variable two files define is an error.
  * Throws SecretsError (`code` says why: 'no-key', 'mac', 'input', 'config', 'usage', ...).
  *
  * ```ts

@@ -46,7 +46,13 @@ export async function resolveTargets(cli: Cli, args: readonly string[], opts: { 
       for (const p of found.sort()) add(resolve(p))
       continue
     }
-    add((await cli.target(arg)).path)
+    // An environment of several files (a list, a glob, a directory) gives all of them.
+    if (/[\\/]/.test(arg) && !stat(resolve(cli.cwd, arg))?.isDirectory()) {
+      add((await cli.target(arg)).path)
+    } else {
+      const { resolveEnvironmentFiles } = await import('../config/index.js')
+      for (const p of (await resolveEnvironmentFiles(await cli.config(), arg, cli.cwd)).files) add(p)
+    }
   }
   if (opts.all) for (const p of await coveredFiles(cli)) add(p)
   return [...out.values()]

@@ -49,17 +49,39 @@ function normalizeRel(p: string): string {
   return s === '' ? '.' : s
 }
 
-function parseEnvironments(r: ConfigReader, node: YValue, secretsDir: string): Map<string, string> {
-  const out = new Map<string, string>()
+// `name: path`, `name: {path}`, `name: {paths: [...]}`, `name: [...]`, or nothing
+// (`<secrets_dir>/<name>.yaml`). A one-element list is the same as a single path.
+function parseEnvironments(r: ConfigReader, node: YValue, secretsDir: string): Map<string, string | string[]> {
+  const out = new Map<string, string | string[]>()
   for (const [name, value] of r.fields(node, 'environments')) {
     const at = `environments.${name}`
     if (name === '' || /[\\/]/.test(name)) r.fail(value ?? node, at, 'an environment name must be non-empty and contain no path separator')
-    let path: string | undefined
-    if (r.isNull(value)) path = undefined
-    else if (r.isString(value)) path = value.value
-    else path = r.text(r.fields(value, at).get('path') ?? null, `${at}.path`)
-    if (path === '') r.fail(value, `${at}.path`, 'must not be empty')
-    out.set(name, path ?? `${secretsDir}/${name}.yaml`)
+    const pathList = (list: YValue, field: string): string[] => {
+      const items = r.list(list, field)
+      if (items.length === 0) r.fail(list, field, 'must name at least one file, directory or glob')
+      return items.map((it, i) => {
+        const p = r.text(it, `${field}[${i}]`)
+        if (p === undefined || p === '') r.fail(it ?? list, `${field}[${i}]`, 'must not be empty')
+        return p
+      })
+    }
+    let paths: string[] | undefined
+    if (r.isNull(value)) paths = undefined
+    else if (r.isString(value)) paths = [value.value]
+    else if (r.describe(value) === 'a list') paths = pathList(value, at)
+    else {
+      const f = r.fields(value, at)
+      const one = f.get('path')
+      const many = f.get('paths')
+      if (one !== undefined && many !== undefined) r.fail(value, at, 'give either path or paths, not both')
+      if (many !== undefined) paths = pathList(many, `${at}.paths`)
+      else {
+        const p = r.text(one ?? null, `${at}.path`)
+        paths = p === undefined ? undefined : [p]
+      }
+    }
+    if (paths?.[0] === '') r.fail(value, `${at}.path`, 'must not be empty')
+    out.set(name, paths === undefined ? `${secretsDir}/${name}.yaml` : paths.length === 1 ? (paths[0] as string) : paths)
   }
   return out
 }

@@ -1,5 +1,6 @@
 // The typed shape of a loaded `.secretsrc.yaml` / `.sops.yaml`. Only data here; parsing lives in
 // load.ts and rules.ts, decisions (which rule, which keys, which file) in match.ts and targets.ts.
+import { RULE_KINDS } from '../document/metadata.js'
 
 /** An AWS KMS key as a creation rule or the command line names it. */
 export interface KmsKeySpec {
@@ -29,14 +30,8 @@ export type SelectionKind =
   | 'unencrypted_comment_regex'
   | 'encrypted_comment_regex'
 
-export const SELECTION_KINDS: readonly SelectionKind[] = [
-  'unencrypted_suffix',
-  'encrypted_suffix',
-  'unencrypted_regex',
-  'encrypted_regex',
-  'unencrypted_comment_regex',
-  'encrypted_comment_regex',
-]
+/** The six sops selection rules (one list, kept by the document layer that applies them). */
+export const SELECTION_KINDS: readonly SelectionKind[] = RULE_KINDS
 
 export interface SelectionRule {
   kind: SelectionKind
@@ -76,8 +71,12 @@ export interface LoadedConfig {
   kind: 'secretsrc' | 'sops'
   /** undefined = no `creation_rules` key (sops: "no config" for key selection). */
   creationRules: CreationRule[] | undefined
-  /** Environments listed in the file: name -> path relative to `dir` (or absolute if written so). */
-  environments: Map<string, string>
+  /**
+   * Environments listed in the file: name -> path relative to `dir` (or absolute if written so),
+   * or a list of them (`paths:`). Each path may be a file, a directory (its sops files) or a glob;
+   * see targets.ts for how they resolve.
+   */
+  environments: Map<string, string | string[]>
   /** `secrets_dir`, relative to `dir`; default `secrets`. */
   secretsDir: string
   stores: StoresConfig

@@ -59,8 +59,13 @@ export function mapEnvironment(sources: readonly EnvSource[], opts: EnvMappingOp
   const add = (v: EnvVar): void => {
     const prev = seen.get(v.name)
     if (prev !== undefined) {
-      const where = (x: EnvVar): string => (x.file !== undefined && x.file !== v.file ? `${x.file}: ` : '') + formatPath(x.path)
-      throw new SecretsError('input', `two keys map to the variable ${v.name}: ${where(prev)} and ${where(v)}`, {
+      if (prev.file !== undefined && prev.file !== v.file) {
+        // Files of one environment merge; which one should win is a decision for a person, not for us.
+        throw new SecretsError('input', `two files define the variable ${v.name}: ${prev.file} at ${formatPath(prev.path)} and ${v.file ?? '?'} at ${formatPath(v.path)}`, {
+          hint: 'keep the variable in one of the environment\'s files',
+        })
+      }
+      throw new SecretsError('input', `two keys map to the variable ${v.name}: ${formatPath(prev.path)} and ${formatPath(v.path)}`, {
         file: v.file,
         hint: 'rename one of them (or set outputs.env.separator in .secretsrc.yaml)',
       })

@@ -28,11 +28,11 @@ export interface LoadOptions {
   inputFormat?: Format | undefined
 }
 
-/** The files of an environment. One today; the list is the seam for several files per environment. */
+/** The files of an environment, in order: one, or several (a list, a glob, a directory; see config/targets.ts). */
 export async function environmentFiles(lc: LoadContext, arg: string): Promise<{ name: string; files: string[] }> {
-  const { resolveTarget } = await import('../config/targets.js')
-  const t = resolveTarget(lc.config, arg, lc.cwd)
-  return { name: t.environment ?? nameFromPath(t.path), files: [t.path] }
+  const { resolveEnvironmentFiles } = await import('../config/targets.js')
+  const t = await resolveEnvironmentFiles(lc.config, arg, lc.cwd)
+  return { name: t.environment ?? nameFromPath(t.files[0] ?? arg), files: t.files }
 }
 
 function nameFromPath(p: string): string {
@@ -41,7 +41,7 @@ function nameFromPath(p: string): string {
   return dotenv?.[1] ?? basename(base, extname(base))
 }
 
-/** Decrypt an environment's files (MAC checked). */
+/** Decrypt an environment's files (MAC checked), all at once: one key context, so identities load once. */
 export async function loadEnvironment(lc: LoadContext, arg: string, opts: LoadOptions = {}): Promise<LoadedEnvironment> {
   const { name, files } = await environmentFiles(lc, arg)
   const outputs = readOutputsConfig(lc.config?.raw, lc.config?.path)

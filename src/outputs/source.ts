@@ -1,6 +1,6 @@
-// The decrypted files of an environment, ready for the env mapping. An environment is one file
-// today; everything here takes a list so that several files per environment can come later
-// (their variables then merge in order, and a name defined twice is an error naming both).
+// The decrypted files of an environment, ready for the env mapping. An environment may be several
+// files: they are decrypted concurrently (their master-key unwraps overlap), then merge in order,
+// and a variable defined twice is an error naming both files (see env.ts).
 import { decryptDocument } from '../document/index.js'
 import { SecretsError } from '../errors.js'
 import { readInput } from '../io/files.js'

@@ -40,6 +40,8 @@ export interface KmsEmulator {
   assumed: { roleArn: string; sessionName: string; accessKeyId: string }[]
   /** Requests refused for a bad or missing signature, with the reason (for test failure messages). */
   rejected: string[]
+  /** Most Decrypt requests ever in flight at once (see `holdDecrypts`). */
+  readonly maxInFlight: number
   close(): Promise<void>
 }
 
@@ -70,7 +72,18 @@ function parseAuthorization(h: string | undefined): { accessKeyId: string; regio
   return { accessKeyId: m[1] as string, region: m[3] as string, service: m[4] as string }
 }
 
-export async function startKmsEmulator(): Promise<KmsEmulator> {
+export interface KmsEmulatorOptions {
+  /**
+   * Hold every Decrypt answer until this many Decrypt requests are in flight together (then all
+   * are answered), so a test can see whether a client overlaps its calls without measuring time.
+   * A client that never gets there is answered after `holdTimeoutMs` (default 3000), so it
+   * finishes and the test fails on `maxInFlight` instead of hanging.
+   */
+  holdDecrypts?: number
+  holdTimeoutMs?: number
+}
+
+export async function startKmsEmulator(opts: KmsEmulatorOptions = {}): Promise<KmsEmulator> {
   const keys = new Map<string, EmuKey>()
   const sessions = new Map<string, string>() // access key id -> session token handed out by AssumeRole
   const denied = new Set<string>()
@@ -78,6 +91,24 @@ export async function startKmsEmulator(): Promise<KmsEmulator> {
   const requests: EmuRequest[] = []
   const assumed: KmsEmulator['assumed'] = []
   const rejected: string[] = []
+  let inFlight = 0
+  let maxInFlight = 0
+  const held: Array<() => void> = []
+  const releaseHeld = (): void => {
+    for (const go of held.splice(0)) go()
+  }
+  // Decrypt: count the request as in flight and, with holdDecrypts, wait for the others.
+  const enterDecrypt = async (): Promise<void> => {
+    inFlight++
+    maxInFlight = Math.max(maxInFlight, inFlight)
+    const n = opts.holdDecrypts
+    if (n === undefined) return
+    if (inFlight >= n) return releaseHeld()
+    await new Promise<void>((go) => {
+      held.push(go)
+      setTimeout(releaseHeld, opts.holdTimeoutMs ?? 3000).unref()
+    })
+  }
 
   const kmsError = (res: ServerResponse, type: string, message?: string, status = 400): void => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() })
@@ -161,6 +192,8 @@ export async function startKmsEmulator(): Promise<KmsEmulator> {
       return kmsOk(res, { CiphertextBlob: Buffer.concat([head, arnBytes, nonce, ct]).toString('base64'), KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' })
     }
     // Decrypt
+    await enterDecrypt()
+    res.on('close', () => inFlight--)
     if (blob === undefined || key === undefined) return kmsError(res, 'InvalidCiphertextException', undefined)
     if (body.KeyId !== undefined) {
       const asked = findKey(String(body.KeyId))
@@ -243,6 +276,9 @@ export async function startKmsEmulator(): Promise<KmsEmulator> {
     requests,
     assumed,
     rejected,
+    get maxInFlight() {
+      return maxInFlight
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

@@ -19,9 +19,11 @@ export async function execFile(cli: Cli, arg: string, command: string[], flags: 
   const [cmd, ...args] = command
   if (cmd === undefined) throw usage('no command to run', 'e.g. secrets exec-file production -- psql --config {}')
   if (!command.some((a) => a.includes('{}'))) throw usage('the command has no {} for the file path', 'e.g. secrets exec-file production -- cat {}')
+  // One file is served: an environment of several is refused (listing them) before anything is decrypted.
+  if (arg !== '-') await cli.target(arg)
   const { sources } = await loadEnvironment(cli, arg, flags)
   const src = sources[0]
-  if (src === undefined || sources.length !== 1) throw usage('exec-file needs an environment made of exactly one file')
+  if (src === undefined || sources.length !== 1) throw usage('exec-file serves one file', `name one of ${sources.map((s) => s.file).join(', ')}`)
   const outFormat = flags.outputType !== undefined ? parseFormat(flags.outputType) : src.format
   const bytes = (await storeFor(outFormat)).emit({ branches: src.branches, metadata: null })
   // Keep a telling name (programs pick a parser by extension): production.yaml, or production.json when converted.

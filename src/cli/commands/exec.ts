@@ -16,7 +16,7 @@ export async function exec(cli: Cli, arg: string, command: string[], flags: Exec
   const [cmd, ...args] = command
   if (cmd === undefined) throw usage('no command to run', 'e.g. secrets exec production -- node server.js')
   if (flags.keep !== undefined && !flags.pristine) throw usage('--keep only makes sense with --pristine')
-  const { vars, sources } = await loadVariables(cli, arg, flags)
+  const { vars, sources, name } = await loadVariables(cli, arg, flags)
   checkVariables(vars, { forProcess: true })
   const base: NodeJS.ProcessEnv = {}
   if (flags.pristine) {
@@ -25,7 +25,7 @@ export async function exec(cli: Cli, arg: string, command: string[], flags: Exec
     Object.assign(base, cli.env)
   }
   const { env, injected, kept } = mergeEnvironment(base, vars, { override: flags.override })
-  const from = sources.map((s) => s.file).join(', ')
+  const from = sources.length <= 3 ? sources.map((s) => s.file).join(', ') : `${name} (${sources.length} files)`
   cli.info(
     `injecting ${injected.length} variable${injected.length === 1 ? '' : 's'} from ${from}` +
       (kept.length > 0 ? `; already set, so kept (--override replaces them): ${kept.join(', ')}` : '') +
