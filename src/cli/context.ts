@@ -44,6 +44,16 @@ export class Cli {
     return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
   }
 
+  /**
+   * The environment for programs we start (the command of exec, the editor): ours without
+   * SOPS_AGE_KEY, the private key material that opens every file, unless `keepKeyEnv`.
+   */
+  childEnv(keepKeyEnv = false): NodeJS.ProcessEnv {
+    if (keepKeyEnv || this.env.SOPS_AGE_KEY === undefined) return { ...this.env }
+    const { SOPS_AGE_KEY: _dropped, ...rest } = this.env
+    return rest
+  }
+
   keyContext(): KeyContext {
     return { env: this.env, warn: (m) => this.warn(m) }
   }
@@ -83,6 +93,18 @@ export async function formatFor(path: string, override: string | undefined, fall
   if (override !== undefined) return parseFormat(override)
   if (path === '-' && fallback !== undefined) return fallback
   return formatFromPath(path)
+}
+
+/** The key-type priority from --decryption-order or SOPS_DECRYPTION_ORDER (validated). */
+export function decryptionOrder(flag: string | undefined, env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = flag ?? env.SOPS_DECRYPTION_ORDER
+  if (raw === undefined || raw.trim() === '') return undefined
+  const kinds = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const known = ['age', 'pgp', 'kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'hckms']
+  const bad = kinds.find((k) => !known.includes(k))
+  if (bad !== undefined) throw usage(`unknown key type "${bad}" in the decryption order`, `use a comma-separated list of ${known.join(', ')}`)
+  if (new Set(kinds).size !== kinds.length) throw usage('the decryption order names a key type twice')
+  return kinds
 }
 
 export function usage(msg: string, hint?: string): SecretsError {

@@ -1,8 +1,7 @@
 // The CLI side of src/outputs/load.ts: the Cli's config, key context and path display, the
 // --decryption-order flag, and refusing stdin (an environment is a file or a name).
 import type { Cli } from './context.js'
-import { usage } from './context.js'
-import { decryptionOrder } from './commands/decrypt.js'
+import { decryptionOrder, usage } from './context.js'
 import type { EnvVar } from '../outputs/env.js'
 import { loadEnvironment as load, loadVariables as loadVars, type LoadContext, type LoadedEnvironment } from '../outputs/load.js'
 

@@ -5,8 +5,7 @@ import { readInput, writeFileAtomic } from '../io/files.js'
 import { storeFor } from '../stores/index.js'
 import type { Store } from '../stores/store.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
-import { type Cli, formatFor } from './context.js'
-import { decryptionOrder } from './commands/decrypt.js'
+import { type Cli, decryptionOrder, formatFor } from './context.js'
 
 export interface OpenFile {
   path: string

@@ -81,6 +81,7 @@ const decrypt: Register = (program) => {
     .option('--ignore-mac', 'decrypt even when the MAC is missing or does not match (tampering goes undetected)')
     .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms (also SOPS_DECRYPTION_ORDER)')
     .option('--indent <n>', 'indentation: YAML 2-9 spaces (default 4); JSON 0-16 spaces (default a tab)', int(0, 16))
+    .option('--force', 'write the plaintext even where git tracks the file')
     .action(async (file: string, opts, cmd: Command) => (await import('./commands/decrypt.js')).decrypt(cli(cmd), file, opts))
 }
 
@@ -189,6 +190,7 @@ const delivery: Register = (program) => {
     .option('--pristine', 'start from an empty environment: only the file values (and --keep) reach the command')
     .option('--keep <names>', 'with --pristine: keep these current variables (comma-separated), e.g. PATH,HOME', list)
     .option('--shell', 'run the command words through /bin/sh -c (default: no shell)')
+    .option('--keep-key-env', 'pass SOPS_AGE_KEY on to the command (removed by default: it opens every file)')
     .action(async (env: string, command: string[], opts, cmd: Command) => (await import('./commands/exec.js')).exec(cli(cmd), env, command, opts))
 
   program
@@ -199,6 +201,7 @@ const delivery: Register = (program) => {
     .argument('[command...]', 'the command, with {} where the file path goes, after --')
     .addOption(typeOption('--output-type <type>', 'format of the decrypted file (default: the file\'s own)'))
     .option('--no-fifo', 'use a regular 0600 file instead of a FIFO (for programs that read the file twice or seek)')
+    .option('--keep-key-env', 'pass SOPS_AGE_KEY on to the command (removed by default: it opens every file)')
     .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms')
     .action(async (env: string, command: string[], opts, cmd: Command) => (await import('./commands/exec-file.js')).execFile(cli(cmd), env, command, opts))
 

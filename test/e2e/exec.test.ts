@@ -287,3 +287,19 @@ process.stdout.write(String(data.database.password))
     expect(after).toMatch(/@aws-sdk\/client-kms/)
   })
 })
+
+describe('the age private key does not reach the command', () => {
+  it('SOPS_AGE_KEY is removed from the environment of exec and exec-file unless --keep-key-env', () => {
+    const s = setup()
+    const key = readFileSync(join(s.home, '.config', 'sops', 'age', 'keys.txt'), 'utf8').match(/AGE-SECRET-KEY-1[0-9A-Z]+/)![0]
+    const env = { SOPS_AGE_KEY: key, XDG_CONFIG_HOME: join(s.dir, 'elsewhere') }
+    const probe = [NODE, '-e', 'process.stdout.write(String(process.env.SOPS_AGE_KEY === undefined ? "absent" : process.env.SOPS_AGE_KEY.length))']
+    const r = s.run(['exec', 'production', '--', ...probe], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe('absent')
+    expect(s.run(['exec', 'production', '--keep-key-env', '--', ...probe], { env }).stdout).toBe(String(key.length))
+    const f = s.run(['exec-file', 'production', '--', ...probe, '{}'], { env })
+    expect(f.code, f.stderr).toBe(0)
+    expect(f.stdout).toBe('absent')
+  })
+})

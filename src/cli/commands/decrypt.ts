@@ -4,7 +4,8 @@ import { decryptDocument } from '../../document/index.js'
 import { readInput, writeFileAtomic, writeStdout } from '../../io/files.js'
 import { storeFor } from '../../stores/index.js'
 import { getAtPath, parseTreePath } from '../../tree/path.js'
-import { type Cli, formatFor, usage } from '../context.js'
+import { type Cli, decryptionOrder, formatFor, usage } from '../context.js'
+import { guardPlaintextOutput } from '../../io/git-guard.js'
 
 export interface DecryptFlags {
   output?: string
@@ -15,21 +16,12 @@ export interface DecryptFlags {
   ignoreMac?: boolean
   decryptionOrder?: string
   indent?: number
-}
-
-export function decryptionOrder(flag: string | undefined, env: NodeJS.ProcessEnv): string[] | undefined {
-  const raw = flag ?? env.SOPS_DECRYPTION_ORDER
-  if (raw === undefined || raw.trim() === '') return undefined
-  const kinds = raw.split(',').map((s) => s.trim()).filter(Boolean)
-  const known = ['age', 'pgp', 'kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'hckms']
-  const bad = kinds.find((k) => !known.includes(k))
-  if (bad !== undefined) throw usage(`unknown key type "${bad}" in the decryption order`, `use a comma-separated list of ${known.join(', ')}`)
-  if (new Set(kinds).size !== kinds.length) throw usage('the decryption order names a key type twice')
-  return kinds
+  force?: boolean
 }
 
 export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promise<void> {
   if (flags.output !== undefined && flags.inPlace) throw usage('--output and --in-place cannot be used together')
+  if (flags.inPlace && flags.extract !== undefined) throw usage('--in-place and --extract cannot be used together', 'that would replace the whole file by one value; use -o to write the value elsewhere')
   const { path } = await cli.target(arg)
   try {
     const inFormat = await formatFor(path, flags.inputType)
@@ -52,8 +44,10 @@ export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promi
     dec.dataKey.fill(0)
     if (flags.inPlace) {
       if (path === '-') throw usage('--in-place needs a file, not stdin')
+      guardPlaintextOutput(path, { force: flags.force, warn: (m) => cli.warn(m), display: cli.display(path) })
       writeFileAtomic(path, out, 0o600)
     } else if (flags.output !== undefined) {
+      guardPlaintextOutput(flags.output, { force: flags.force, warn: (m) => cli.warn(m) })
       writeFileAtomic(flags.output, out, 0o600)
       cli.info(`decrypted ${cli.display(path)} to ${flags.output} (mode 0600)`)
     } else {

@@ -117,7 +117,7 @@ async function editUntilValid(cli: Cli, editor: EditorCommand, store: Store, nam
     async (dir) => {
       const file = dir.write(name, plain)
       for (;;) {
-        const run = startEditor(editor, file, cli.env)
+        const run = startEditor(editor, file, cli.childEnv())
         const unhook = dir.onSignal(() => run.kill())
         const res = await run.done.finally(unhook)
         if (res.code !== 0) {

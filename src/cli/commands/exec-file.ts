@@ -8,6 +8,8 @@ import { loadEnvironment } from '../delivery.js'
 import { childExitCode } from './exec.js'
 
 export interface ExecFileFlags {
+  /** Pass SOPS_AGE_KEY on to the command (it is removed by default). */
+  keepKeyEnv?: boolean
   outputType?: string
   fifo?: boolean
   decryptionOrder?: string
@@ -34,7 +36,7 @@ export async function execFile(cli: Cli, arg: string, command: string[], flags: 
     return childExitCode(
       cmd.replaceAll('{}', path),
       args.map((a) => a.replaceAll('{}', path)),
-      { env: cli.env },
+      { env: cli.childEnv(flags.keepKeyEnv) },
     )
   })
   bytes.fill(0)

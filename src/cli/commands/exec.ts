@@ -10,6 +10,8 @@ export interface ExecFlags extends VariableFlags {
   pristine?: boolean
   keep?: string[]
   shell?: boolean
+  /** Pass SOPS_AGE_KEY on to the command (it is removed by default). */
+  keepKeyEnv?: boolean
 }
 
 export async function exec(cli: Cli, arg: string, command: string[], flags: ExecFlags): Promise<void> {
@@ -20,9 +22,10 @@ export async function exec(cli: Cli, arg: string, command: string[], flags: Exec
   checkVariables(vars, { forProcess: true })
   const base: NodeJS.ProcessEnv = {}
   if (flags.pristine) {
-    for (const name of flags.keep ?? []) if (cli.env[name] !== undefined) base[name] = cli.env[name]
+    const parent = cli.childEnv(flags.keepKeyEnv)
+    for (const name of flags.keep ?? []) if (parent[name] !== undefined) base[name] = parent[name]
   } else {
-    Object.assign(base, cli.env)
+    Object.assign(base, cli.childEnv(flags.keepKeyEnv))
   }
   const { env, injected, kept } = mergeEnvironment(base, vars, { override: flags.override })
   const from = sources.length <= 3 ? sources.map((s) => s.file).join(', ') : `${name} (${sources.length} files)`

@@ -13,10 +13,9 @@ import { groupsFromMetadata } from '../../keys/index.js'
 import { diffGroups, keysFromSpecs, type KeysDiff } from '../../keys/groups.js'
 import { formatFromPath, storeFor } from '../../stores/index.js'
 import { forEachFile, plural } from '../batch.js'
-import { type Cli, usage } from '../context.js'
+import { type Cli, decryptionOrder, usage } from '../context.js'
 import { configIndent } from '../file-ops.js'
 import { resolveTargets } from '../targets.js'
-import { decryptionOrder } from './decrypt.js'
 
 export interface UpdatekeysFlags {
   all?: boolean
