@@ -66,16 +66,8 @@ async function coveredFiles(cli: Cli): Promise<string[]> {
       hint: config === null ? 'run `secrets init`, or name the files instead' : `add creation_rules to ${cli.display(config.path)}, or name the files instead`,
     })
   }
-  const { matchCreationRule } = await import('../config/index.js')
-  const covered = (path: string): boolean => {
-    try {
-      return matchCreationRule(config, path, cli.cwd) !== undefined
-    } catch (e) {
-      // "no rule matches" just means the file is not covered; a broken path_regex is a real error.
-      if (e instanceof SecretsError && e.message.startsWith('no creation rule matches')) return false
-      throw e
-    }
-  }
+  const { findCreationRule } = await import('../config/index.js')
+  const covered = (path: string): boolean => findCreationRule(config, path, cli.cwd) !== null
   const fg = await fastGlob()
   const all = await fg.glob('**/*', { cwd: config.dir, absolute: true, onlyFiles: true, dot: true, ignore: IGNORE, followSymbolicLinks: false })
   const out: string[] = []

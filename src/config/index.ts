@@ -12,7 +12,7 @@ export type {
 export { SELECTION_KINDS } from './types.js'
 export { CONFIG_NAMES, findConfig } from './discover.js'
 export { DEFAULT_SECRETS_DIR, loadConfig, parseConfig } from './load.js'
-export { keyGroupsFromRule, matchCreationRule, rulePath, type CliKeys } from './match.js'
+export { findCreationRule, keyGroupsFromRule, matchCreationRule, rulePath, type CliKeys } from './match.js'
 export { kmsKeyIdentity, parseEncryptionContext, parseKmsList } from './keys.js'
 export { compileRegex, regexError, translateRegex, type RegexResult } from './regex.js'
 export { ENVIRONMENT_EXTENSIONS, listEnvironments, resolveEnvironmentFiles, resolveTarget, severalFiles } from './targets.js'

@@ -21,8 +21,19 @@ export function rulePath(config: LoadedConfig, filePath: string, cwd: string = p
  */
 export function matchCreationRule(config: LoadedConfig, filePath: string, cwd: string = process.cwd()): CreationRule | undefined {
   if (config.creationRules === undefined) return undefined
+  const rule = findCreationRule(config, filePath, cwd)
+  if (rule !== null) return rule
   const rel = rulePath(config, filePath, cwd)
-  for (const rule of config.creationRules) {
+  throw new SecretsError('config', `no creation rule matches ${rel}`, {
+    file: config.path,
+    hint: `add a rule whose path_regex matches "${rel}" (rules are tried in order; a rule without path_regex matches every file)`,
+  })
+}
+
+/** The first rule matching `filePath`, or null when none does (a broken path_regex still throws). */
+export function findCreationRule(config: LoadedConfig, filePath: string, cwd: string = process.cwd()): CreationRule | null {
+  const rel = rulePath(config, filePath, cwd)
+  for (const rule of config.creationRules ?? []) {
     if (rule.pathRegex === undefined || rule.pathRegex === '') return rule
     const re = translateRegex(rule.pathRegex)
     if (!re.ok) {
@@ -34,10 +45,7 @@ export function matchCreationRule(config: LoadedConfig, filePath: string, cwd: s
     }
     if (re.regex.test(rel)) return rule
   }
-  throw new SecretsError('config', `no creation rule matches ${rel}`, {
-    file: config.path,
-    hint: `add a rule whose path_regex matches "${rel}" (rules are tried in order; a rule without path_regex matches every file)`,
-  })
+  return null
 }
 
 export interface CliKeys {

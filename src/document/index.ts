@@ -7,7 +7,7 @@ import { SecretsError } from '../errors.js'
 import { groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
 import { DEFAULT_RULE, SOPS_VERSION, readMetadata, writeMetadata, type Metadata, type SelectionRule } from './metadata.js'
-import { makeSelector } from './select.js'
+import { makeSelector, ruleProblem } from './select.js'
 import { IvStash, decryptBranches, encryptBranches, type WalkCounts } from './walk.js'
 
 export { DEFAULT_RULE, type Metadata, type SelectionRule } from './metadata.js'
@@ -93,6 +93,8 @@ export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): P
     stash,
   })
   if (!opts.ignoreMac) verifyMac(metadata, dataKey, macHex)
+  const problem = metadata.rule === null ? undefined : ruleProblem(metadata.rule)
+  if (problem !== undefined) warnings.push(`${problem} (sops treats it the same way)`)
   return { branches, metadata, dataKey, groups, stash, warnings }
 }
 

@@ -1,12 +1,19 @@
 // Which leaves and comments are encrypted: the six sops selection rules over the key path and
 // the comment stack (spec 4.2, 4.3). One function, no format knowledge.
-import { compileRegex } from '../config/regex.js'
+import { compileRegex, regexError } from '../config/regex.js'
 import type { SelectionRule } from './metadata.js'
 
 /** Frames of comment texts, one per map/list being walked (root first). */
 export type CommentStack = string[][]
 
 export type Selector = (path: readonly string[], stack: CommentStack, isComment: boolean) => boolean
+
+/** Why a regex rule can never match (invalid RE2, or look-around JS has but sops lacks); undefined when fine. */
+export function ruleProblem(rule: SelectionRule): string | undefined {
+  if (!rule.kind.endsWith('_regex')) return undefined
+  const err = regexError(rule.value)
+  return err === undefined ? undefined : `${rule.kind} "${rule.value.slice(0, 60)}" is not a valid RE2 expression (${err}), so it matches nothing`
+}
 
 export function makeSelector(rule: SelectionRule): Selector {
   const v = rule.value

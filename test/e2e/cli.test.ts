@@ -290,3 +290,14 @@ describe('decrypt keeps plaintext out of git', () => {
     expect(readFileSync(join(s.dir, 'f.yaml'), 'utf8')).toBe('token: abc\n')
   })
 })
+
+describe('selection regexes', () => {
+  it('an invalid RE2 expression is refused at encrypt time', () => {
+    const s = sandbox()
+    const r = s.run(['keygen', '-q']).stdout.trim()
+    writeFileSync(join(s.dir, 'f.yaml'), 'a: 1\n')
+    const e = s.run(['encrypt', 'f.yaml', '--age', r, '--encrypted-regex', '(?<=x)a'])
+    expect(e.code).toBe(2)
+    expect(e.stderr).toMatch(/encrypted_regex .* is not a valid RE2 expression/)
+  })
+})

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { SecretsError } from '../../errors.js'
 import { encryptDocument } from '../../document/index.js'
 import { RULE_KINDS, type SelectionRule } from '../../document/metadata.js'
+import { ruleProblem } from '../../document/select.js'
 import { readInput, writeFileAtomic, writeStdout } from '../../io/files.js'
 import { storeFor } from '../../stores/index.js'
 import { type Cli, formatFor, usage } from '../context.js'
@@ -70,6 +71,8 @@ export async function encrypt(cli: Cli, arg: string, flags: EncryptFlags): Promi
     const binary = inFormat === 'binary'
     if (binary && (flagRule !== undefined || plan.rule?.selection !== undefined)) cli.warn('selection rules do not apply to binary files: the whole file is encrypted')
     const rule: SelectionRule | null | undefined = binary ? null : (flagRule ?? plan.rule?.selection)
+    const problem = rule ? ruleProblem(rule) : undefined
+    if (problem !== undefined) throw new SecretsError('usage', problem, { hint: 'fix the expression (Go RE2 syntax; no look-around)' })
     const ruleSource =
       flagRule !== undefined
         ? `--${flagRule.kind.replace(/_/g, '-')} ${flagRule.value}`
