@@ -16,4 +16,4 @@ export { findCreationRule, keyGroupsFromRule, matchCreationRule, rulePath, type 
 export { kmsKeyIdentity, parseEncryptionContext, parseKmsList } from './keys.js'
 export { compileRegex, regexError, translateRegex, type RegexResult } from './regex.js'
 export { ENVIRONMENT_EXTENSIONS, listEnvironments, resolveEnvironmentFiles, resolveTarget, severalFiles } from './targets.js'
-export { renderInitialConfig } from './init.js'
+export { ENV_NAME, renderInitialConfig } from './init.js'

@@ -3,7 +3,8 @@
 import { SecretsError } from '../errors.js'
 import { DEFAULT_SECRETS_DIR } from './load.js'
 
-const ENV_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
+/** What an environment name may be: letters, digits, `_`, `.`, `-`, not starting with `.` or `-`. */
+export const ENV_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 
 function singleQuoted(s: string): string {
   return `'${s.replace(/'/g, "''")}'`

@@ -47,14 +47,14 @@ function starter(env: string): string {
 }
 
 export async function init(cli: Cli, envs: string[], opts: { age?: string[]; dir: string; force?: boolean }): Promise<void> {
-  for (const e of envs) if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(e)) throw usage(`"${e}" is not a valid environment name`, 'use letters, digits, ".", "_" and "-"')
+  const { ENV_NAME, renderInitialConfig } = await import('../../config/index.js')
+  for (const e of envs) if (!ENV_NAME.test(e)) throw usage(`"${e}" is not a valid environment name`, 'use letters, digits, ".", "_" and "-", not starting with "." or "-"')
   const configPath = join(cli.cwd, '.secretsrc.yaml')
   if (existsSync(configPath) && !opts.force) {
     throw new SecretsError('exists', '.secretsrc.yaml already exists', { file: configPath, hint: 'pass --force to overwrite it' })
   }
   if (opts.age !== undefined) checkAgeRecipients(opts.age, '--age')
   const recipients = opts.age ?? (await localRecipients(cli))
-  const { renderInitialConfig } = await import('../../config/index.js')
   writeFileAtomic(configPath, Buffer.from(renderInitialConfig({ recipients, environments: envs, secretsDir: opts.dir })), 0o644)
   cli.info(`wrote ${configPath} (recipients: ${recipients.join(', ')})`)
 
