@@ -53,6 +53,14 @@ try {
   step('encrypt in place with the creation rule', ['encrypt', '-i', 'secrets/development.yaml'], { cwd: work })
   console.log(readFileSync(join(work, 'secrets', 'development.yaml'), 'utf8').split('\n').slice(0, 2).map((l) => '  ' + l).join('\n'))
   step('and back', ['decrypt', 'development'], { cwd: work })
+  step('change one value from stdin (never from argv): only its ciphertext changes', ['set', 'development', 'api_token'], { cwd: work, input: 'n3w-t0ken' })
+  step('read one value for a script', ['get', 'development', 'api_token'], { cwd: work })
+  step('new data key, every value re-encrypted', ['rotate', 'development'], { cwd: work })
+
+  console.log(bold('\nDelivering secrets to a program:'))
+  step('inject into a child process only (nothing on disk)', ['exec', 'production', '--', process.execPath, '-e', 'console.log("the app sees DATABASE_PASSWORD with", process.env.DATABASE_PASSWORD.length, "characters")'])
+  step('a .env for tools that want one', ['render', 'dotenv', 'staging', '--only', 'DATABASE_HOST,DATABASE_PORT'])
+  step('a Kubernetes Secret', ['render', 'k8s', 'production', '--name', 'demo-api', '--namespace', 'prod', '--only', 'stripe_api_key'])
 
   console.log(bold('\nTampering is caught:'))
   const enc = readFileSync(join(work, 'secrets', 'development.yaml'), 'utf8')
