@@ -52,6 +52,17 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, mode?: number):
   }
 }
 
+/** Create `path` (it must not exist) with mode 0600 and write all of `bytes` to it. */
+export function writeNewPrivateFile(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, 'wx', 0o600)
+  try {
+    let off = 0
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** Write to stdout fully (large outputs and pipes included). */
 export function writeStdout(bytes: Uint8Array | string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,10 +1,11 @@
 // A fresh private directory (0700, RAM-backed when /dev/shm is usable) for plaintext that must
 // touch a disk, e.g. the file an editor opens. It is removed on every way out: return, throw,
 // process.exit, and SIGINT/SIGTERM/SIGHUP (handlers live only while a directory exists).
-import { accessSync, chmodSync, constants, mkdtempSync, openSync, closeSync, rmSync, statSync, writeSync } from 'node:fs'
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { constants as osConstants, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { SecretsError } from '../errors.js'
+import { writeNewPrivateFile } from './files.js'
 
 export interface PrivateDir {
   /** Absolute path of the directory (mode 0700). */
@@ -120,13 +121,7 @@ export async function withPrivateTempDir<T>(fn: (dir: PrivateDir) => Promise<T>,
     path,
     write(name, bytes) {
       const file = join(path, basename(name))
-      const fd = openSync(file, 'wx', 0o600)
-      try {
-        let off = 0
-        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
-      } finally {
-        closeSync(fd)
-      }
+      writeNewPrivateFile(file, bytes)
       return file
     },
     onSignal(hook) {

@@ -2,11 +2,12 @@
 // where the platform has one (the bytes never rest on a disk; we write them each time a reader
 // opens it), else a 0600 file. The directory goes away afterwards, and on process exit.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { chmodSync, closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { SecretsError } from '../errors.js'
 import { privateTempBase } from './private-tmp.js'
+import { writeNewPrivateFile } from './files.js'
 
 export type ServedKind = 'fifo' | 'file'
 
@@ -80,13 +81,7 @@ export async function withServedFile<T>(
       kind = 'fifo'
       server = serveFifo(path, bytes)
     } else {
-      const fd = openSync(path, 'wx', 0o600)
-      try {
-        let off = 0
-        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
-      } finally {
-        closeSync(fd)
-      }
+      writeNewPrivateFile(path, bytes)
     }
     return await fn(path, kind)
   } finally {
