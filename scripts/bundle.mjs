@@ -5,7 +5,7 @@
 // without loading commander (a test checks it equals commander's output).
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { chmodSync, rmSync } from 'node:fs'
 
 async function bundle(help) {
   rmSync('dist/cli', { recursive: true, force: true })
@@ -32,3 +32,4 @@ const env = { ...process.env, SECRETS_FULL_HELP: '1' }
 delete env.COLUMNS
 const help = execFileSync(process.execPath, ['dist/cli/main.js', '--help'], { env, encoding: 'utf8' })
 await bundle(help)
+chmodSync('dist/cli/main.js', 0o755)
