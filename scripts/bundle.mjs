@@ -1,35 +1,100 @@
-// Bundle the CLI into dist/cli/ with esbuild: one entry file plus lazily loaded chunks, so that
-// module resolution and unused code do not cost start-up time (architecture speed budgets).
-// tsc still emits dist/ for the library API and type declarations.
-// Two passes: the second embeds the program's own `--help` text, so `secrets --help` prints it
-// without loading commander (a test checks it equals commander's output).
+// Build the CLI into dist/cli/: esbuild bundles src/cli/main.ts (CommonJS, one file: dynamic
+// imports become lazy initialisers, nothing is evaluated before it is needed) into bundle.js;
+// main.js is scripts/cli-entry.cjs with the program's own --help text and version embedded; then a
+// training run (encrypt + decrypt of a sample file) writes bundle.js.v8cache, the V8 code cache
+// main.js loads the bundle with. Together they keep start-up near `node -e 0` (architecture
+// speed budgets). The AWS SDK stays outside the bundle: loaded from node_modules when KMS is used.
+// tsc still emits dist/ for the library API and its type declarations.
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
-async function bundle(help) {
-  rmSync('dist/cli', { recursive: true, force: true })
+const out = join(process.cwd(), 'dist', 'cli')
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
+
+rmSync(out, { recursive: true, force: true })
+mkdirSync(out, { recursive: true })
+// dist/ is ESM for the library; the CLI folder is CommonJS (vm.Script runs CommonJS code)
+writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n')
+// ES-module-only libraries used off the hot path (age encryption, the @noble reference backends)
+// are pre-bundled to CommonJS files of their own, required only when needed: the main bundle,
+// and so its code cache, stays small.
+const VENDOR = { 'age-encryption': 'age-encryption', '@noble/ciphers/aes.js': 'noble-aes', '@noble/hashes/sha2.js': 'noble-sha2' }
+for (const [spec, name] of Object.entries(VENDOR)) {
   await build({
-    entryPoints: { main: 'src/cli/main.ts' },
-    outdir: 'dist/cli',
+    stdin: { contents: `module.exports = require(${JSON.stringify(spec)})`, resolveDir: process.cwd(), loader: 'js' },
+    outfile: join(out, 'vendor', `${name}.js`),
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     minify: true,
     legalComments: 'linked',
-    chunkNames: 'chunks/[name]-[hash]',
-    define: { __SECRETS_HELP__: help === undefined ? 'undefined' : JSON.stringify(help) },
-    // commander and a few others are CommonJS: give the ESM chunks a require()
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   })
 }
+const vendorPlugin = {
+  name: 'vendor',
+  setup(b) {
+    // commander requires child_process at load time, only to run executable subcommands, which we
+    // do not use: hand it a proxy that loads the real module on first use
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes(`${'node_modules'}/commander/`) ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, k) => process.getBuiltinModule('node:child_process')[k] })",
+      loader: 'js',
+    }))
+    b.onResolve({ filter: /^(age-encryption|@noble\/ciphers\/aes\.js|@noble\/hashes\/sha2\.js)$/ }, (args) => ({ path: `./vendor/${VENDOR[args.path]}.js`, external: true }))
+  },
+}
 
-await bundle(undefined)
+await build({
+  plugins: [vendorPlugin],
+  entryPoints: ['src/cli/main.ts'],
+  outfile: join(out, 'bundle.js'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'linked',
+  // CommonJS packages used on rare paths stay in node_modules, required when needed; ES-module-only
+  // ones (age-encryption, @noble) must be bundled: Node 20 cannot require() them
+  external: ['@aws-sdk/*', 'fast-glob'],
+  // vm.Script code cannot import(): lazy imports become require()s of bundled or external CommonJS
+  supported: { 'dynamic-import': false },
+  logLevel: 'warning',
+})
+
+function writeEntry(help, cacheSha256 = '') {
+  const entry = readFileSync('scripts/cli-entry.cjs', 'utf8')
+    .replace('__HELP__', JSON.stringify(help))
+    .replace('__VERSION__', JSON.stringify(pkg.version))
+    .replace('__CACHE_SHA256__', JSON.stringify(cacheSha256))
+  writeFileSync(join(out, 'main.js'), entry)
+  chmodSync(join(out, 'main.js'), 0o755)
+}
+
+writeEntry('')
 const env = { ...process.env, SECRETS_FULL_HELP: '1' }
 delete env.COLUMNS
-const help = execFileSync(process.execPath, ['dist/cli/main.js', '--help'], { env, encoding: 'utf8' })
-await bundle(help)
-chmodSync('dist/cli/main.js', 0o755)
+const help = execFileSync(process.execPath, [join(out, 'main.js'), '--help'], { env, encoding: 'utf8' })
+writeEntry(help)
+
+// Training run for the code cache: the decrypt path is the one with a start-up budget.
+const work = mkdtempSync(join(tmpdir(), 'secrets-build-'))
+try {
+  const trainEnv = { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), SECRETS_NO_CODE_CACHE: '1' }
+  const cli = (args, extra = {}) => execFileSync(process.execPath, [join(out, 'main.js'), ...args], { env: { ...trainEnv, ...extra }, cwd: work, encoding: 'utf8' })
+  const recipient = cli(['keygen', '-q']).trim()
+  writeFileSync(join(work, 'train.yaml'), '# sample\napp:\n    name_unencrypted: demo\ndb:\n    password: pw\n    port: 5432\nlist: [a, 1.5, true]\n')
+  cli(['encrypt', '-q', '-i', '--age', recipient, 'train.yaml'])
+  cli(['decrypt', 'train.yaml'], { SECRETS_WRITE_CODE_CACHE: '1' })
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
+writeEntry(help, createHash('sha256').update(readFileSync(join(out, 'bundle.js.v8cache'))).digest('hex'))

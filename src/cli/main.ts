@@ -1,14 +1,9 @@
-#!/usr/bin/env node
-// The `secrets` entry point: answers `--help` and `--version` without loading anything, else
-// loads the command-line program (src/cli/program.ts) and maps errors to one stderr line and
-// an exit code. Kept tiny: every millisecond here is paid by every invocation.
+// The command-line program's entry (bundled into dist/cli/bundle.js; dist/cli/main.js, generated
+// from scripts/cli-entry.cjs, answers --help/--version itself and loads the bundle with a V8 code
+// cache). Loads the commander program and maps errors to one stderr line and an exit code.
 import { SecretsError } from '../errors.js'
 import { EXIT_CODES } from './exit-codes.js'
-import { VERSION } from '../version.js'
 import { redactSecrets } from '../redact.js'
-
-/** Replaced at bundle time by the program's own `--help` text (scripts/bundle.mjs). */
-declare const __SECRETS_HELP__: string | undefined
 
 const debugEnabled = (): boolean => process.argv.includes('--debug') || process.env.SECRETS_DEBUG === '1'
 
@@ -28,21 +23,11 @@ function fail(e: unknown): never {
   process.exit(EXIT_CODES.internal)
 }
 
-const argv = process.argv.slice(2)
-const prebuiltHelp = typeof __SECRETS_HELP__ === 'string' && process.env.SECRETS_FULL_HELP !== '1' ? __SECRETS_HELP__ : undefined
-if (prebuiltHelp !== undefined && (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')))) {
-  // no arguments: help on stderr and the usage exit code, as the commander path does
-  if (argv.length === 0) {
-    process.stderr.write(prebuiltHelp)
-    process.exitCode = EXIT_CODES.usage
-  } else process.stdout.write(prebuiltHelp)
-} else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(VERSION + '\n')
-} else {
+void (async () => {
   try {
     const { buildProgram } = await import('./program.js')
-    await buildProgram(argv).parseAsync(process.argv)
+    await buildProgram(process.argv.slice(2)).parseAsync(process.argv)
   } catch (e) {
     fail(e)
   }
-}
+})()

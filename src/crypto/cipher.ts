@@ -43,7 +43,12 @@ export async function nobleGcm(): Promise<GcmBackend> {
   }
 }
 
-const backend: GcmBackend = process.env.SECRETS_CRYPTO === 'noble' ? await nobleGcm() : nodeGcm
+let backend: GcmBackend = nodeGcm
+
+/** Switch to the @noble reference backend when SECRETS_CRYPTO=noble (called before any file is processed). */
+export async function selectGcmBackend(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  backend = env.SECRETS_CRYPTO === 'noble' ? await nobleGcm() : nodeGcm
+}
 
 export type TokenType = 'str' | 'int' | 'float' | 'bool' | 'time' | 'bytes' | 'comment'
 const TOKEN_TYPES = new Set<string>(['str', 'int', 'float', 'bool', 'time', 'bytes', 'comment'])

@@ -7,8 +7,13 @@ interface Sha512 {
   digest(): Uint8Array
 }
 // node:crypto by default (native); SECRETS_CRYPTO=noble uses @noble/hashes, the reference.
-const noble = process.env.SECRETS_CRYPTO === 'noble' ? (await import('@noble/hashes/sha2.js')).sha512 : null
+let noble: { create(): Sha512 } | null = null
 const newSha512 = (): Sha512 => (noble !== null ? noble.create() : createHash('sha512'))
+
+/** Switch to the @noble reference SHA-512 when SECRETS_CRYPTO=noble (called before any file is processed). */
+export async function selectMacBackend(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  noble = env.SECRETS_CRYPTO === 'noble' ? (await import('@noble/hashes/sha2.js')).sha512 : null
+}
 
 /** SHA-256("sops"): fed first when mac_only_encrypted is set, so the two MAC modes never collide. */
 const MAC_ONLY_ENCRYPTED_PREFIX = Uint8Array.from([

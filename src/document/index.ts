@@ -1,8 +1,8 @@
 // Whole-file operations: encrypt a plain tree under a fresh data key, decrypt a sops tree and
 // check its MAC, re-encrypt an edited tree under its existing key (unchanged values keep tokens).
 import { randomBytes } from 'node:crypto'
-import { decryptToken, encryptBytes, isEncToken, parseEncToken, utf8 } from '../crypto/cipher.js'
-import { normalizeLastModified, nowLastModified } from '../crypto/mac.js'
+import { decryptToken, encryptBytes, isEncToken, parseEncToken, selectGcmBackend, utf8 } from '../crypto/cipher.js'
+import { normalizeLastModified, nowLastModified, selectMacBackend } from '../crypto/mac.js'
 import { SecretsError } from '../errors.js'
 import { groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
@@ -29,6 +29,12 @@ export interface EncryptResult {
   dataKey: Uint8Array
 }
 
+let backendsSelected: Promise<void> | undefined
+/** Pick the crypto backends once per process (SECRETS_CRYPTO=noble selects the @noble reference). */
+export function selectCryptoBackends(): Promise<void> {
+  return (backendsSelected ??= Promise.all([selectGcmBackend(), selectMacBackend()]).then(() => undefined))
+}
+
 function sealMac(key: Uint8Array, macHex: string, lastModified: string): string {
   return encryptBytes(key, utf8(macHex), lastModified, 'str')
 }
@@ -40,6 +46,7 @@ export async function encryptDocument(plain: ParsedFile, opts: EncryptOptions): 
       hint: 'decrypt it first, or use `secrets rotate` to re-encrypt it',
     })
   }
+  await selectCryptoBackends()
   const dataKey = new Uint8Array(randomBytes(32))
   const rule = opts.rule === undefined ? DEFAULT_RULE : opts.rule
   const macOnlyEncrypted = opts.macOnlyEncrypted ?? false
@@ -82,6 +89,7 @@ export interface DecryptResult {
 
 /** Decrypt a sops file; refuses a missing or wrong MAC unless ignoreMac. */
 export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): Promise<DecryptResult> {
+  await selectCryptoBackends()
   const metadata = readMetadata(file.metadata)
   const groups = groupsFromMetadata(metadata.keyGroups)
   const dataKey = opts.dataKey ?? (await unwrapDataKey(groups, metadata.shamirThreshold, opts.ctx, opts.decryptionOrder))

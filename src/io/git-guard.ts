@@ -1,7 +1,7 @@
 // Keep decrypted output out of git: asks the repository that would hold a path whether it tracks
 // it (refused unless forced) or ignores it (else a warning naming the .gitignore line to add).
 // Outside a repository, or without git installed, there is nothing to check.
-import { spawnSync } from 'node:child_process'
+import { childProcess } from './builtins.js'
 import { existsSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { SecretsError } from '../errors.js'
@@ -13,7 +13,7 @@ export type GitExposure =
   | { kind: 'exposed'; repo: string; rel: string }
 
 function git(cwd: string, args: string[]): { code: number; out: string } {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } })
+  const r = childProcess().spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } })
   return { code: r.error !== undefined ? -1 : (r.status ?? -1), out: r.stdout ?? '' }
 }
 

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { KeyContext } from './types.js'
+import { childProcess } from '../io/builtins.js'
 
 export interface AgeIdentities {
   identities: string[]
@@ -102,7 +103,7 @@ export function loadAgeIdentities(ctx: KeyContext, recipient?: string): AgeIdent
     const res =
       argv.length > 0
         ? // child_process is loaded only when a key command is configured (start-up time)
-          process.getBuiltinModule('node:child_process').spawnSync(argv[0] as string, argv.slice(1), {
+          childProcess().spawnSync(argv[0] as string, argv.slice(1), {
             env: { ...env, ...(recipient ? { SOPS_AGE_RECIPIENT: recipient } : {}) },
             encoding: 'utf8',
             stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 // PGP master key through the `gpg` binary, as sops's fallback path does (spec 8.3): `enc` is an
 // armored OpenPGP message of the data key or Shamir share. Keys, passphrases and smartcards stay
 // with gpg and gpg-agent; nothing here parses OpenPGP.
-import { spawn } from 'node:child_process'
+import { childProcess } from '../io/builtins.js'
 import type { PlainObject } from '../tree/types.js'
 import { createdAtNow, entryString } from './entry.js'
 import { KeyError, type KeyContext, type MasterKey } from './types.js'
@@ -37,7 +37,7 @@ interface GpgRun {
 
 function runGpg(exe: string, args: string[], input: Uint8Array | string, env: NodeJS.ProcessEnv): Promise<GpgRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = childProcess().spawn(exe, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (b: Buffer) => out.push(b))
