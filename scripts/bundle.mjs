@@ -48,6 +48,9 @@ const vendorPlugin = {
       contents: "module.exports = new Proxy({}, { get: (_, k) => process.getBuiltinModule('node:child_process')[k] })",
       loader: 'js',
     }))
+    // yaml's ES module build (its "browser" entry, plain ESM without browser APIs) tree-shakes and
+    // needs no CommonJS wrapper; its Node entry is CommonJS that evaluates every module up front
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(process.cwd(), 'node_modules', 'yaml', 'browser', 'index.js') }))
     b.onResolve({ filter: /^(age-encryption|@noble\/ciphers\/aes\.js|@noble\/hashes\/sha2\.js)$/ }, (args) => ({ path: `./vendor/${VENDOR[args.path]}.js`, external: true }))
   },
 }
@@ -69,6 +72,13 @@ await build({
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
 })
+
+// main.js compiles bundle.js as one function (CommonJS's module wrapper), so write it wrapped:
+// no string concatenation of the whole source at every start
+const bundlePath = join(out, 'bundle.js')
+// main.js reads it as latin1 (cheaper than UTF-8 decoding): only right while esbuild's ASCII output holds
+if (readFileSync(bundlePath).some((b) => b > 0x7f)) throw new Error('dist/cli/bundle.js is not pure ASCII; main.js reads it as latin1')
+writeFileSync(bundlePath, `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundlePath, 'latin1')}\n})`, 'latin1')
 
 function writeEntry(help, cacheSha256 = '') {
   const entry = readFileSync('scripts/cli-entry.cjs', 'utf8')

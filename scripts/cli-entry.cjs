@@ -34,7 +34,8 @@ if (fast && (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' ||
       cachedData = undefined // no cache: compile as usual
     }
   }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData })
+  // bundle.js is pure ASCII and already wrapped as a CommonJS module function (scripts/bundle.mjs)
+  const script = new vm.Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData })
   if (process.env.SECRETS_DEBUG_CODE_CACHE === '1') {
     process.stderr.write(`secrets: code cache ${cachedData === undefined ? 'not used' : script.cachedDataRejected ? 'rejected' : 'used'}\n`)
   }
