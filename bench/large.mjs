@@ -1,23 +1,13 @@
 #!/usr/bin/env node
 // npm run bench (part 3): a 10,000-key YAML file, whole process: encrypt and decrypt time (medians
 // of a few runs) and peak RSS. Budgets (architecture doc): decrypt < 1 s, encrypt < 1.5 s, RSS < 200 MB.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { spawnSync } from 'node:child_process'
+import { existsSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { benchSetup, bin } from './common.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const bin = join(root, 'dist', 'cli', 'main.js')
 const runs = Number(process.env.BENCH_LARGE_RUNS ?? 5)
-const env = { ...process.env }
-delete env.NODE_EXTRA_CA_CERTS
-const work = mkdtempSync(join(tmpdir(), 'secrets-bench-large-'))
-const home = join(work, 'home')
-mkdirSync(home)
-Object.assign(env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config') })
-delete env.SOPS_AGE_KEY
-delete env.SOPS_AGE_KEY_FILE
+const { env, work, recipient } = benchSetup('secrets-bench-large-')
 const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
 
 function measure(args) {
@@ -37,7 +27,6 @@ function measure(args) {
 }
 
 try {
-  const recipient = execFileSync(process.execPath, [bin, 'keygen', '-q'], { env }).toString().trim()
   writeFileSync(join(work, 'big.yaml'), Array.from({ length: 10_000 }, (_, i) => `KEY_${i}: value-${i}-${'x'.repeat(24)}`).join('\n') + '\n')
   const enc = measure(['encrypt', '-q', '--age', recipient, '-o', 'big.enc.yaml', 'big.yaml'])
   const dec = measure(['decrypt', 'big.enc.yaml', '-o', 'big.dec.yaml', '-q'])

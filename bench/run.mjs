@@ -1,28 +1,14 @@
 #!/usr/bin/env node
 // npm run bench: whole-process timings as medians of repeated runs, side by side with a
 // baseline (`node -e 0`), as ratios from one run. Not part of npm test.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, dirname } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { benchSetup, bin, median as medianOf, root } from './common.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const bin = join(root, 'dist', 'cli', 'main.js')
 const runs = Number(process.env.BENCH_RUNS ?? 21)
-
-// NODE_EXTRA_CA_CERTS adds ~130 ms to every Node start here and would hide our own cost.
-const env = { ...process.env }
-delete env.NODE_EXTRA_CA_CERTS
-
-const work = mkdtempSync(join(tmpdir(), 'secrets-bench-'))
-const home = join(work, 'home')
-mkdirSync(home)
-Object.assign(env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config') })
-delete env.SOPS_AGE_KEY
-delete env.SOPS_AGE_KEY_FILE
-
-const recipient = execFileSync(process.execPath, [bin, 'keygen', '-q'], { env }).toString().trim()
+const { env, work, recipient } = benchSetup('secrets-bench-')
 const lines = []
 for (let i = 0; i < 50; i++) lines.push(`KEY_${i}: value-${i}-${'x'.repeat(24)}`)
 writeFileSync(join(work, 'fifty.yaml'), lines.join('\n') + '\n')
@@ -45,18 +31,7 @@ for (let f = 0; f < 100; f++) {
 writeFileSync(join(work, 'secrets', 'single.yaml'), thousand.join('\n') + '\n')
 await Promise.all([...files, join(work, 'secrets', 'single.yaml')].map((p) => encryptFile(p, { age: [recipient], inPlace: true, cwd: work })))
 
-function median(cmd, args) {
-  const times = []
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint()
-    const r = spawnSync(cmd, args, { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] })
-    const t1 = process.hrtime.bigint()
-    if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`)
-    times.push(Number(t1 - t0) / 1e6)
-  }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]
-}
+const median = (cmd, args) => medianOf(cmd, args, { env, cwd: work, runs })
 
 const cases = [
   ['node -e 0 (baseline)', process.execPath, ['-e', '0'], null],

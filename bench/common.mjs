@@ -1,0 +1,37 @@
+// Shared by the bench scripts: the built CLI, a throwaway HOME with a fresh age identity, an
+// environment without NODE_EXTRA_CA_CERTS (it adds ~130 ms to every Node start here and would hide
+// our own cost), and medians of whole-process runs.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const bin = join(root, 'dist', 'cli', 'main.js')
+
+/** A work dir with its own HOME; `env` points there and carries no key or CA variables. */
+export function benchSetup(prefix) {
+  const env = { ...process.env }
+  for (const k of ['NODE_EXTRA_CA_CERTS', 'SOPS_AGE_KEY', 'SOPS_AGE_KEY_FILE', 'DOTENV_PRIVATE_KEY']) delete env[k]
+  const work = mkdtempSync(join(tmpdir(), prefix))
+  const home = join(work, 'home')
+  mkdirSync(home)
+  Object.assign(env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config') })
+  const recipient = execFileSync(process.execPath, [bin, 'keygen', '-q'], { env }).toString().trim()
+  return { env, work, home, recipient }
+}
+
+/** Median wall time in ms of `runs` runs of a command (stdout discarded; a failure throws). */
+export function median(cmd, args, { env, cwd, runs }) {
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint()
+    const r = spawnSync(cmd, args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+    const t1 = process.hrtime.bigint()
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+    times.push(Number(t1 - t0) / 1e6)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]
+}
