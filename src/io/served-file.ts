@@ -2,7 +2,7 @@
 // where the platform has one (the bytes never rest on a disk; we write them each time a reader
 // opens it), else a 0600 file. The directory goes away afterwards, and on process exit.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { chmodSync, closeSync, constants, mkdtempSync, openSync, renameSync, rmSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { SecretsError } from '../errors.js'
@@ -18,7 +18,12 @@ function makeFifo(path: string): boolean {
   return r.error === undefined && r.status === 0
 }
 
-/** Write `bytes` to every reader that opens the FIFO, until stopped. */
+/**
+ * Write `bytes` to every reader that opens the FIFO, until stopped. Each reader gets a FIFO of its
+ * own: once the content is written, a fresh FIFO is renamed over the path *before* our write end
+ * closes, so a reader still draining the old one can never be handed the content a second time,
+ * and the next open of the path always finds a FIFO we will serve.
+ */
 function serveFifo(path: string, bytes: Uint8Array): { stop(): void } {
   let stopped = false
   void (async () => {
@@ -33,6 +38,12 @@ function serveFifo(path: string, bytes: Uint8Array): { stop(): void } {
         if (!stopped) await fh.writeFile(bytes)
       } catch {
         // the reader closed early (EPIPE): serve the next one
+      }
+      try {
+        const next = `${path}.next`
+        if (!stopped && makeFifo(next)) renameSync(next, path)
+      } catch {
+        // the directory is being removed: we are stopping
       } finally {
         await fh.close().catch(() => undefined)
       }

@@ -186,6 +186,12 @@ describe('secrets exec-file', () => {
     expect(s.run(['exec-file', 'production', '-q', '--', NODE, '-e', twice, '{}']).code).toBe(7)
   })
 
+  it('each of many successive reads gets the content exactly once (no reader is served twice)', () => {
+    const s = setup()
+    const many = 'const fs=require("fs");const first=fs.readFileSync(process.argv[1],"utf8");for(let i=0;i<30;i++){if(fs.readFileSync(process.argv[1],"utf8")!==first)process.exit(1)}process.exit(first.split("nested-pw").length===2?7:2)'
+    for (let round = 0; round < 3; round++) expect(s.run(['exec-file', 'production', '-q', '--', NODE, '-e', many, '{}']).code).toBe(7)
+  })
+
   it('--no-fifo uses a 0600 regular file; --output-type converts; {} may sit inside an argument', () => {
     const s = setup()
     const r = s.run(['exec-file', 'production', '--no-fifo', '--output-type', 'json', '-q', '--', NODE, '-e', inspect.replace('process.argv[1]', 'process.argv[1].slice(9)'), '--', '--config={}'])
