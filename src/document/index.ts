@@ -76,6 +76,11 @@ export interface DecryptOptions {
   decryptionOrder?: readonly string[]
   /** Use this data key instead of unwrapping one (tests, and callers that already hold it). */
   dataKey?: Uint8Array
+  /**
+   * Remember every value's IV so a re-encryption keeps unchanged tokens (default true). Read-only
+   * callers (decrypt, exec, render) pass false: no per-value bookkeeping, less memory.
+   */
+  keepIvs?: boolean
 }
 
 export interface DecryptResult {
@@ -98,7 +103,7 @@ export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): P
     key: dataKey,
     select: makeSelector(metadata.rule ?? DEFAULT_RULE),
     macOnlyEncrypted: metadata.macOnlyEncrypted,
-    stash,
+    stash: opts.keepIvs === false ? undefined : stash,
   })
   if (!opts.ignoreMac) verifyMac(metadata, dataKey, macHex)
   const problem = metadata.rule === null ? undefined : ruleProblem(metadata.rule)

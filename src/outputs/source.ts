@@ -34,7 +34,7 @@ export async function decryptSources(paths: readonly string[], opts: SourceOptio
       try {
         const format = opts.format ?? formatFromPath(path)
         const parsed = (await storeFor(format)).parse(readInput(path), 'encrypted')
-        const dec = await decryptDocument(parsed, { ctx: opts.ctx, ...(opts.decryptionOrder ? { decryptionOrder: opts.decryptionOrder } : {}) })
+        const dec = await decryptDocument(parsed, { ctx: opts.ctx, keepIvs: false, ...(opts.decryptionOrder ? { decryptionOrder: opts.decryptionOrder } : {}) })
         dec.dataKey.fill(0)
         for (const w of dec.warnings) opts.ctx.warn(`${w} (${file})`)
         return { path, file, format, branches: dec.branches }

@@ -29,7 +29,7 @@ export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promi
     const inStore = await storeFor(inFormat)
     const parsed = inStore.parse(readInput(path), 'encrypted')
     const order = decryptionOrder(flags.decryptionOrder, cli.env)
-    const dec = await decryptDocument(parsed, { ctx: cli.keyContext(), ignoreMac: flags.ignoreMac ?? false, ...(order ? { decryptionOrder: order } : {}) })
+    const dec = await decryptDocument(parsed, { ctx: cli.keyContext(), keepIvs: false, ignoreMac: flags.ignoreMac ?? false, ...(order ? { decryptionOrder: order } : {}) })
     for (const w of dec.warnings) cli.warn(`${w} (${cli.display(path)})`)
     if (flags.ignoreMac) cli.info('MAC not checked (--ignore-mac): tampering would go unnoticed')
     const outStore = await storeFor(outFormat)
