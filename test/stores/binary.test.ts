@@ -4,19 +4,11 @@ import { binaryStore } from '../../src/stores/binary.js'
 import { storeFor, formatFromPath, parseFormat } from '../../src/stores/index.js'
 import { SecretsError } from '../../src/errors.js'
 import type { MapEntry, ParsedFile } from '../../src/tree/types.js'
+import { errorOf } from '../support/errors.js'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
-function errorOf(fn: () => unknown): SecretsError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(SecretsError)
-    return err as SecretsError
-  }
-  throw new Error('expected an error')
-}
 
 describe('binary store', () => {
   const bytes = new Uint8Array([0x00, 0xff, 0xfe, 0x0a, 0x41, 0x0d])

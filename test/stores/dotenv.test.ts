@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { dotenvStore, displayFloat, displayText } from '../../src/stores/dotenv.js'
 import { SecretsError } from '../../src/errors.js'
 import type { MapNode, MapEntry, Comment, Node, ParsedFile } from '../../src/tree/types.js'
+import { errorOf } from '../support/errors.js'
 
 const VECTORS = '/work/shared/vectors/sops-upstream'
 const enc = new TextEncoder()
@@ -14,15 +15,6 @@ const flat = (items: Array<MapEntry | Comment>): ParsedFile => ({ branches: [{ k
 const e = (key: string, value: Node): MapEntry => ({ kind: 'entry', key, value })
 const s = (value: string): Node => ({ kind: 'str', value })
 
-function errorOf(fn: () => unknown): SecretsError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(SecretsError)
-    return err as SecretsError
-  }
-  throw new Error('expected an error')
-}
 
 describe('dotenv store: upstream vector', () => {
   const bytes = readFileSync(`${VECTORS}/format.enc.env`)

@@ -3,16 +3,8 @@ import fc from 'fast-check'
 import { flattenMetadata, unflattenMetadata } from '../../src/stores/flatten.js'
 import { SecretsError } from '../../src/errors.js'
 import type { PlainObject, PlainValue } from '../../src/tree/types.js'
+import { errorOf } from '../support/errors.js'
 
-function errorOf(fn: () => unknown): SecretsError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(SecretsError)
-    return e as SecretsError
-  }
-  throw new Error('expected an error')
-}
 
 describe('flattenMetadata', () => {
   it('flattens depth-first in object order with __map_/__list_ steps (spec 7.6)', () => {

@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { iniStore, trimGo } from '../../src/stores/ini.js'
 import { SecretsError } from '../../src/errors.js'
 import type { MapNode, MapEntry, Comment, Node, ParsedFile } from '../../src/tree/types.js'
+import { errorOf } from '../support/errors.js'
 
 const VECTORS = '/work/shared/vectors/sops-upstream'
 const enc = new TextEncoder()
@@ -16,15 +17,6 @@ const c = (text: string): Comment => ({ kind: 'comment', text })
 const sec = (name: string, items: Array<MapEntry | Comment>): MapEntry => e(name, { kind: 'map', items })
 const file = (...sections: MapEntry[]): ParsedFile => ({ branches: [{ kind: 'map', items: sections }], metadata: null })
 
-function errorOf(fn: () => unknown): SecretsError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(SecretsError)
-    return err as SecretsError
-  }
-  throw new Error('expected an error')
-}
 
 describe('ini store: upstream vectors', () => {
   const v1 = readFileSync(`${VECTORS}/format.enc.ini`)

@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { jsonStore, quoteJsonString } from '../../src/stores/json.js'
 import { SecretsError } from '../../src/errors.js'
 import type { MapNode, Node, ParsedFile } from '../../src/tree/types.js'
+import { errorOf } from '../support/errors.js'
 
 const VECTORS = '/work/shared/vectors/sops-upstream'
 const enc = new TextEncoder()
@@ -14,15 +15,6 @@ const emit = (f: ParsedFile, indent?: number): string =>
   dec.decode(jsonStore.emit(f, indent === undefined ? {} : { indent }))
 const branch = (s: string): MapNode => parse(s).branches[0] as MapNode
 
-function errorOf(fn: () => unknown): SecretsError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(SecretsError)
-    return e as SecretsError
-  }
-  throw new Error('expected an error')
-}
 
 /** Drop `source` hints so trees from different texts compare by value. */
 function strip(n: Node): Node {

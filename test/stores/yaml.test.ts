@@ -5,6 +5,7 @@ import { yamlStore } from '../../src/stores/yaml.js'
 import { formatGoFloatG, parseGoTimestamp, plainReadsAsString, resolvePlain } from '../../src/stores/yaml-resolve.js'
 import { SecretsError } from '../../src/errors.js'
 import type { Comment, MapEntry, MapNode, Node, ParsedFile, PlainObject } from '../../src/tree/types.js'
+import { errorOf } from '../support/errors.js'
 
 const VECTORS = '/work/shared/vectors/sops-upstream'
 const enc = new TextEncoder()
@@ -21,15 +22,6 @@ const roundTrip = (text: string, indent?: number): ParsedFile => parse(emit(pars
 /** The writer always uses block style, so the `flow` hint does not survive a round trip. */
 const dropFlow = (f: ParsedFile): unknown => JSON.parse(JSON.stringify(f, (k, v: unknown) => (k === 'flow' ? undefined : typeof v === 'bigint' ? `${v}n` : v)))
 
-function errorOf(fn: () => unknown): SecretsError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(SecretsError)
-    return e as SecretsError
-  }
-  throw new Error('expected an error')
-}
 
 /** Comparable form: values by kind and value only (no style/source), floats as text. */
 function norm(n: Node | Comment | MapEntry): unknown {

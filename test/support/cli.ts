@@ -1,6 +1,6 @@
 // Drive the built CLI as a user would: a spawned `node dist/cli/main.js`, a temp HOME, a cwd.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -74,3 +74,21 @@ export function sandbox(): Sandbox {
     },
   }
 }
+
+export interface Identity {
+  file: string
+  recipient: string
+  secret: string
+}
+
+/** A new age identity in `<dir>/<name>.key` (via `secrets keygen`), its recipient and secret. */
+export function identity(s: Sandbox, name: string): Identity {
+  const file = join(s.dir, `${name}.key`)
+  const r = s.run(['keygen', '-q', '-o', file])
+  if (r.code !== 0) throw new Error(`keygen failed: ${r.stderr}`)
+  const secret = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!
+  return { file, recipient: r.stdout.trim(), secret }
+}
+
+/** Environment giving the CLI exactly these identities. */
+export const as = (...ids: Identity[]): NodeJS.ProcessEnv => ({ SOPS_AGE_KEY: ids.map((i) => i.secret).join('\n') })
