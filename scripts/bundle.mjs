@@ -22,18 +22,15 @@ writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n')
 // ES-module-only libraries used off the hot path (age encryption, the @noble reference backends)
 // are pre-bundled to CommonJS files of their own, required only when needed: the main bundle,
 // and so its code cache, stays small.
+/** esbuild options every CommonJS output here shares. */
+const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: true, legalComments: 'linked', logLevel: 'warning' }
+
 const VENDOR = { 'age-encryption': 'age-encryption', '@noble/ciphers/aes.js': 'noble-aes', '@noble/hashes/sha2.js': 'noble-sha2' }
 for (const [spec, name] of Object.entries(VENDOR)) {
   await build({
     stdin: { contents: `module.exports = require(${JSON.stringify(spec)})`, resolveDir: process.cwd(), loader: 'js' },
     outfile: join(out, 'vendor', `${name}.js`),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    legalComments: 'linked',
-    logLevel: 'warning',
+    ...common,
   })
 }
 const vendorPlugin = {
@@ -59,12 +56,7 @@ await build({
   plugins: [vendorPlugin],
   entryPoints: ['src/cli/main.ts'],
   outfile: join(out, 'bundle.js'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  legalComments: 'linked',
+  ...common,
   // CommonJS packages used on rare paths stay in node_modules, required when needed; ES-module-only
   // ones (age-encryption, @noble) must be bundled: Node 20 cannot require() them
   external: ['@aws-sdk/*', 'fast-glob'],

@@ -10,6 +10,7 @@ import { KmsKey, kmsKeyId, kmsKeysFromSpecs, regionOfArn, roleSessionName } from
 import { keyFromMetadata, unwrapDataKey, wrapDataKey } from '../../src/keys/index.js'
 import { KeyError, type KeyContext } from '../../src/keys/types.js'
 import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.js'
+import { keyError } from '../support/errors.js'
 
 const dataKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 0xff)
 let emu: KmsEmulator
@@ -27,15 +28,6 @@ function envFor(endpoint: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Process
 }
 const ctxOf = (env: NodeJS.ProcessEnv): KeyContext => ({ env, warn: () => {} })
 
-async function keyError(p: Promise<unknown>): Promise<KeyError> {
-  try {
-    await p
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeyError)
-    return e as KeyError
-  }
-  throw new Error('expected a KeyError')
-}
 
 beforeAll(async () => {
   for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) vi.stubEnv(k, undefined)

@@ -9,6 +9,7 @@ import { keyFromMetadata, unwrapDataKey, wrapDataKey } from '../../src/keys/inde
 import { KeyError, type KeyContext } from '../../src/keys/types.js'
 import { makeGnupgHome, type GnupgHome } from '../support/sops-gpg.js'
 import { requireTool, which } from '../support/skip.js'
+import { keyError } from '../support/errors.js'
 
 const VECTORS = '/work/shared/vectors/sops-upstream'
 const FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
@@ -16,15 +17,6 @@ const dataKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 11 + 5) & 0xff)
 const ctxOf = (env: NodeJS.ProcessEnv): KeyContext => ({ env, warn: () => {} })
 const envWith = (home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, GNUPGHOME: home, ...extra })
 
-async function keyError(p: Promise<unknown>): Promise<KeyError> {
-  try {
-    await p
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeyError)
-    return e as KeyError
-  }
-  throw new Error('expected a KeyError')
-}
 
 describe('PgpKey without gpg', () => {
   it('metadata: fp as given minus spaces, created_at kept, id uppercased', () => {
