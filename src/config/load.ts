@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
 import { SecretsError } from '../errors.js'
+import { parsePolicies } from './policies.js'
 import { parseCreationRules } from './rules.js'
 import type { LoadedConfig, StoresConfig } from './types.js'
 import { ConfigReader, type YValue } from './yaml-reader.js'
@@ -40,6 +41,7 @@ export function parseConfig(file: string, text: string): LoadedConfig {
     environments: parseEnvironments(r, f.get('environments') ?? null, secretsDir),
     secretsDir,
     stores: parseStores(r, f.get('stores') ?? null),
+    policies: parsePolicies(r, f.get('policies')),
     raw: r.toJS() ?? {},
   }
 }

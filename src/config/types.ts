@@ -1,6 +1,7 @@
 // The typed shape of a loaded `.secretsrc.yaml` / `.sops.yaml`. Only data here; parsing lives in
 // load.ts and rules.ts, decisions (which rule, which keys, which file) in match.ts and targets.ts.
 import { RULE_KINDS } from '../document/metadata.js'
+import type { Policies } from './policies.js'
 
 /** An AWS KMS key as a creation rule or the command line names it. */
 export interface KmsKeySpec {
@@ -80,6 +81,8 @@ export interface LoadedConfig {
   /** `secrets_dir`, relative to `dir`; default `secrets`. */
   secretsDir: string
   stores: StoresConfig
+  /** `policies:` per environment ("*" for all): required keys, generators, rotation ages. */
+  policies: Policies
   /** The whole document as plain JS (for `policies`, `outputs` and later sections). */
   raw: unknown
 }

@@ -41,9 +41,9 @@ describe('loadConfig: basics', () => {
   })
 
   it('reads stores indents and keeps unknown sections raw', () => {
-    const { config } = load('stores:\n  yaml: {indent: 2}\n  json: {indent: -1}\n  json_binary: {indent: 4}\npolicies:\n  production: {require_approval: true}\noutputs: [x]\n')
+    const { config } = load('stores:\n  yaml: {indent: 2}\n  json: {indent: -1}\n  json_binary: {indent: 4}\napprovals:\n  production: {require_approval: true}\noutputs: [x]\n')
     expect(config.stores).toEqual({ yamlIndent: 2, jsonIndent: -1, jsonBinaryIndent: 4 })
-    expect(config.raw).toMatchObject({ policies: { production: { require_approval: true } }, outputs: ['x'] })
+    expect(config.raw).toMatchObject({ approvals: { production: { require_approval: true } }, outputs: ['x'] })
   })
 
   it('a missing file is a config error naming it', () => {
