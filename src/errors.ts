@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'exists' // refusing to overwrite / already encrypted
   | 'io' // writing failed
   | 'editor' // the editor could not run or failed; nothing was written
+  | 'missing-required' // an environment lacks keys its policy requires (exec, render, the library)
+  | 'check' // a check found problems: `status --check`, `audit verify`
   | 'internal'
 
 export class SecretsError extends Error {

@@ -11,6 +11,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   plaintext: 6,
   exists: 7,
   editor: 8,
+  'missing-required': 9,
+  check: 10,
   decrypt: 25,
   mac: 51,
   'no-key': 128,

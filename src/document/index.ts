@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { decryptToken, encryptBytes, isEncToken, parseEncToken, selectGcmBackend, utf8 } from '../crypto/cipher.js'
 import { normalizeLastModified, nowLastModified, selectMacBackend } from '../crypto/mac.js'
+import { decodeAges, encodeAges, leafFingerprints, nextAges } from '../values/ages.js'
 import { SecretsError } from '../errors.js'
 import { groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
@@ -65,6 +66,7 @@ export async function encryptDocument(plain: ParsedFile, opts: EncryptOptions): 
     rule,
     macOnlyEncrypted,
     version: SOPS_VERSION,
+    valueAges: agesField(undefined, undefined, branches, false),
   }
   return { file: { branches, metadata: writeMetadata(md) }, counts, dataKey }
 }
@@ -90,6 +92,8 @@ export interface DecryptResult {
   groups: MasterKey[][]
   stash: IvStash
   warnings: string[]
+  /** Each leaf's stored text as read (values/ages.ts), to tell which values a rewrite changed. */
+  fingerprints: Map<string, string>
 }
 
 /** Decrypt a sops file; refuses a missing or wrong MAC unless ignoreMac. */
@@ -108,8 +112,14 @@ export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): P
   if (!opts.ignoreMac) verifyMac(metadata, dataKey, macHex)
   const problem = metadata.rule === null ? undefined : ruleProblem(metadata.rule)
   if (problem !== undefined) warnings.push(`${problem} (sops treats it the same way)`)
-  return { branches, metadata, dataKey, groups, stash, warnings }
+  return { branches, metadata, dataKey, groups, stash, warnings, fingerprints: opts.keepIvs === false ? new Map() : fingerprintsOf(file.branches) }
 }
+
+function fingerprintsOf(branches: MapNode[]): Map<string, string> {
+  return branches.length === 1 ? leafFingerprints(branches[0] as MapNode) : new Map()
+}
+
+const nowSec = (): number => Math.floor(Date.now() / 1000)
 
 function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
   const hint = 'the file was changed outside secrets/sops or is corrupted: restore it from git (or pass --ignore-mac to read it anyway)'
@@ -141,6 +151,15 @@ export function reencryptDocument(branches: MapNode[], dec: DecryptResult, newKe
     stash: dec.stash,
   })
   const lastModified = nowLastModified()
-  const next: Metadata = { ...md, keyGroups: groupsToMetadata(dec.groups), lastModified, mac: sealMac(key, macHex, lastModified) }
+  // A new data key re-encrypts every value and changes none: every age stays.
+  const valueAges = agesField(md.valueAges, dec.fingerprints, out, newKey !== undefined)
+  const next: Metadata = { ...md, keyGroups: groupsToMetadata(dec.groups), lastModified, mac: sealMac(key, macHex, lastModified), valueAges }
   return { file: { branches: out, metadata: writeMetadata(next) }, counts }
+}
+
+/** The value-ages field after a write (undefined for files of several branches, which sops ages cannot key). */
+function agesField(old: string | undefined, before: Map<string, string> | undefined, branches: MapNode[], keepAll: boolean): string | undefined {
+  if (branches.length !== 1) return old
+  const after = leafFingerprints(branches[0] as MapNode)
+  return encodeAges(nextAges(decodeAges(old), before, after, nowSec(), keepAll))
 }

@@ -37,7 +37,15 @@ export interface Metadata {
   rule: SelectionRule | null
   macOnlyEncrypted: boolean
   version: string
+  /**
+   * Our own field (sops ignores it): when each value last changed, as JSON (values/ages.ts).
+   * undefined when absent, e.g. after sops itself rewrote the file.
+   */
+  valueAges?: string | undefined
 }
+
+/** The metadata field that carries value ages; not part of sops' format, ignored by sops. */
+export const VALUE_AGES_FIELD = 'secrets_value_ages'
 
 function lowerKeys(o: PlainObject): Map<string, PlainValue> {
   const m = new Map<string, PlainValue>()
@@ -125,6 +133,7 @@ export function readMetadata(block: PlainObject | null): Metadata {
     rule: rules[0] ?? null,
     macOnlyEncrypted: asBool(m.get('mac_only_encrypted')),
     version,
+    valueAges: typeof m.get(VALUE_AGES_FIELD) === 'string' ? (m.get(VALUE_AGES_FIELD) as string) : undefined,
   }
 }
 
@@ -169,5 +178,6 @@ export function writeMetadata(md: Metadata): PlainObject {
   if (md.shamirThreshold > 0) put('shamir_threshold', md.shamirThreshold)
   if (md.rule !== null && md.rule.value !== '') put(md.rule.kind, md.rule.value)
   put('version', md.version)
+  if (md.valueAges !== undefined && md.valueAges !== '') put(VALUE_AGES_FIELD, md.valueAges)
   return sortKeys(out)
 }

@@ -2,7 +2,9 @@
 // `outputs:` settings and --only / --prefix. Shared by the CLI (exec, exec-file, render) and the
 // library, so both always produce the same variables.
 import { basename, extname } from 'node:path'
+import { missingRequired, requiredKeys, type Policies } from '../config/policies.js'
 import type { LoadedConfig } from '../config/types.js'
+import { SecretsError } from '../errors.js'
 import type { KeyContext } from '../keys/types.js'
 import type { Format } from '../stores/index.js'
 import { readOutputsConfig, type OutputsConfig } from './config.js'
@@ -49,10 +51,25 @@ export async function loadEnvironment(lc: LoadContext, arg: string, opts: LoadOp
   return { name, sources, outputs }
 }
 
-/** An environment as variables: mapped with the config's separator, then --only and --prefix. */
+/**
+ * An environment as variables: mapped with the config's separator, then --only and --prefix.
+ * Refuses (before anything is delivered) when the environment lacks a key its policy requires.
+ */
 export async function loadVariables(lc: LoadContext, arg: string, opts: LoadOptions & SelectOptions = {}): Promise<LoadedEnvironment & { vars: EnvVar[] }> {
   const loaded = await loadEnvironment(lc, arg, opts)
   const sep = loaded.outputs.separator
   const all = mapEnvironment(loaded.sources, sep !== undefined ? { separator: sep } : {})
+  if (lc.config) checkRequired(lc.config.policies, loaded.name, all)
   return { ...loaded, vars: selectVariables(all, opts) }
+}
+
+/** Throws SecretsError('missing-required') naming every required key the variables lack. */
+export function checkRequired(policies: Policies, env: string, vars: readonly EnvVar[]): void {
+  const required = requiredKeys(policies, env)
+  if (required.length === 0) return
+  const missing = missingRequired(required, vars.map((v) => v.name))
+  if (missing.length === 0) return
+  throw new SecretsError('missing-required', `the environment ${env} lacks required key${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`, {
+    hint: `add ${missing.length === 1 ? 'it' : 'them'} with \`secrets set ${env} NAME\` (or \`secrets generate ${env}\` for keys with a generator); required keys are listed under policies in .secretsrc.yaml`,
+  })
 }

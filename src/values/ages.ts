@@ -2,27 +2,47 @@
 // (`secrets_value_ages`, a JSON object: key path -> Unix seconds) that sops ignores on read. Our
 // rewriting commands carry it along: a value whose ciphertext token did not change keeps its age,
 // a changed or new one gets "now", and a data-key rotation (every token new, no value changed)
-// keeps them all. When sops itself rewrote the file the field is gone; then `agesFromGit` dates
+// keeps them all. When sops itself rewrote the file the field is gone; then ages-git.ts dates
 // each value by the first commit that holds its current ciphertext.
-import { execFileSync } from 'node:child_process'
-import { dirname } from 'node:path'
 import type { PathPart } from '../tree/path.js'
 import type { MapNode, Node } from '../tree/types.js'
 
 export const AGES_FIELD = 'secrets_value_ages'
 
-/** Seconds since the epoch, per key path (see pathKey). */
+/** Seconds since the epoch, per key path (see pathKey); "*" is the default for unlisted paths. */
 export type Ages = Map<string, number>
 
 /** A single top-level name stands for itself; anything deeper is its path as a JSON array. */
 export function pathKey(path: readonly PathPart[]): string {
-  return path.length === 1 && typeof path[0] === 'string' && !path[0].startsWith('[') ? path[0] : JSON.stringify(path)
+  const simple = path.length === 1 && typeof path[0] === 'string' && path[0] !== DEFAULT_KEY && !path[0].startsWith('[')
+  return simple ? (path[0] as string) : JSON.stringify(path)
 }
 
+/** In the encoded field, the age of every value not listed (no key path encodes to it). */
+const DEFAULT_KEY = '*'
+
+/**
+ * Compact JSON: the most common age under "*", then only the values whose age differs, so the
+ * field stays small however many keys the file has (a new file: `{"*":1764547200}`).
+ */
 export function encodeAges(ages: Ages): string {
+  const counts = new Map<number, number>()
+  for (const v of ages.values()) counts.set(v, (counts.get(v) ?? 0) + 1)
+  let common: number | undefined
+  let best = 0
+  for (const [v, n] of counts) if (n > best || (n === best && common !== undefined && v < common)) [common, best] = [v, n]
   const o: Record<string, number> = {}
-  for (const k of [...ages.keys()].sort()) o[k] = ages.get(k) as number
+  if (common !== undefined && best > 1) o[DEFAULT_KEY] = common
+  for (const k of [...ages.keys()].sort()) {
+    const v = ages.get(k) as number
+    if (v !== o[DEFAULT_KEY]) o[k] = v
+  }
   return JSON.stringify(o)
+}
+
+/** The age of the value at `key`: its own entry, else the default of the field. */
+export function ageOf(ages: Ages, key: string): number | undefined {
+  return ages.get(key) ?? ages.get(DEFAULT_KEY)
 }
 
 /** Lenient: anything unreadable is no ages at all (status then falls back to git). */
@@ -48,7 +68,7 @@ export function leafFingerprints(root: MapNode): Map<string, string> {
     } else if (node.kind === 'list') {
       let i = 0
       for (const it of node.items) if (it.kind !== 'comment') walk(it, [...path, i++])
-    } else if (node.kind !== 'comment') {
+    } else {
       out.set(pathKey(path), fingerprint(node))
     }
   }
@@ -83,49 +103,9 @@ export function nextAges(old: Ages | undefined, before: Map<string, string> | un
   const out: Ages = new Map()
   for (const [k, fp] of after) {
     const unchanged = keepAll || (before !== undefined && before.get(k) === fp)
-    const prev = old?.get(k)
+    const prev = old === undefined ? undefined : ageOf(old, k)
     if (!unchanged) out.set(k, nowSec)
     else if (prev !== undefined) out.set(k, prev) // unchanged with no known age: left to the git fallback
-  }
-  return out
-}
-
-/**
- * Ages from git: the commit time of the oldest commit whose version of `file` holds each leaf's
- * current ciphertext token. Leaves not found (uncommitted changes) are absent. Bounded: at most
- * `maxCommits` commits are read. Returns undefined when git is unavailable or the file is untracked.
- */
-export function agesFromGit(file: string, current: Map<string, string>, maxCommits = 500): Ages | undefined {
-  const tokenToKey = new Map<string, string>()
-  for (const [k, fp] of current) {
-    const m = /ENC\[AES256_GCM,data:[^\]]*\]/.exec(fp)
-    if (m) tokenToKey.set(m[0], k)
-  }
-  let log: string
-  try {
-    log = execFileSync('git', ['log', `-n${maxCommits}`, '--reverse', '--format=%x00%ct', '-p', '--unified=0', '--no-color', '--no-ext-diff', '--', file], {
-      cwd: dirname(file),
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-  } catch {
-    return undefined
-  }
-  if (log.trim() === '') return undefined
-  const out: Ages = new Map()
-  let when = 0
-  for (const line of log.split('\n')) {
-    if (line.startsWith('\u0000')) {
-      when = Number(line.slice(1))
-      continue
-    }
-    if (!line.startsWith('+') || line.startsWith('+++')) continue
-    const re = /ENC\[AES256_GCM,data:[^\]]*\]/g
-    for (let m = re.exec(line); m !== null; m = re.exec(line)) {
-      const key = tokenToKey.get(m[0])
-      if (key !== undefined && !out.has(key)) out.set(key, when)
-    }
   }
   return out
 }

@@ -204,15 +204,15 @@ describe('secrets unset', () => {
 })
 
 describe('what changes on disk', () => {
-  it('after set of one key only that value, lastmodified and mac differ (YAML and JSON)', () => {
+  it('after set of one key only that value, lastmodified, mac and the value ages differ (YAML and JSON)', () => {
     const { s, file } = project()
-    // Names of the lines that differ; `lastmodified` has one-second resolution, so it may not.
+    // Names of the lines that differ; `lastmodified` and the value ages have one-second resolution, so they may not.
     const changedLines = (path: string, args: string[], value: string): string[] => {
       const old = readFileSync(path, 'utf8').split('\n')
       expect(run(s, ['set', ...args], value).code).toBe(0)
       const now = readFileSync(path, 'utf8').split('\n')
       expect(now).toHaveLength(old.length)
-      return old.flatMap((line, i) => (line === now[i] ? [] : [line.trim().replace(/:.*/, '')])).filter((n) => !/lastmodified/.test(n))
+      return old.flatMap((line, i) => (line === now[i] ? [] : [line.trim().replace(/:.*/, '')])).filter((n) => !/lastmodified|secrets_value_ages/.test(n))
     }
     expect(changedLines(file, ['production', 'DATABASE_URL'], 'postgres://new')).toEqual(['DATABASE_URL', 'mac'])
     expect(changedLines(file, ['production', 'LOG_LEVEL_unencrypted'], 'debug')).toEqual(['LOG_LEVEL_unencrypted', 'mac'])
@@ -225,8 +225,8 @@ describe('what changes on disk', () => {
     const before = readFileSync(file, 'utf8').split('\n')
     run(s, ['set', 'production', 'NEW_KEY'], 'v')
     const after = readFileSync(file, 'utf8').split('\n')
-    expect(after.filter((l) => !before.includes(l) && !/lastmodified/.test(l)).map((l) => l.trim().replace(/:.*/, ''))).toEqual(['NEW_KEY', 'mac'])
-    expect(before.filter((l) => !after.includes(l) && !/lastmodified/.test(l)).map((l) => l.trim().replace(/:.*/, ''))).toEqual(['mac'])
+    expect(after.filter((l) => !before.includes(l) && !/lastmodified|secrets_value_ages/.test(l)).map((l) => l.trim().replace(/:.*/, ''))).toEqual(['NEW_KEY', 'mac'])
+    expect(before.filter((l) => !after.includes(l) && !/lastmodified|secrets_value_ages/.test(l)).map((l) => l.trim().replace(/:.*/, ''))).toEqual(['mac'])
   })
 
   it('20 concurrent set processes on one file: all 20 keys land and the MAC is valid', async () => {
