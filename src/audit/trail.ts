@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync, constants } from 'node:fs'
 import { homedir, hostname, userInfo } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, isAbsolute, join } from 'node:path'
 import { withFileLock } from '../io/lock.js'
 
 export interface AuditEntry {
@@ -30,6 +30,25 @@ export function defaultTrailPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SECRETS_AUDIT_FILE) return env.SECRETS_AUDIT_FILE
   const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state')
   return join(state, 'secrets', 'audit.jsonl')
+}
+
+/**
+ * Where the trail goes, or null when it is off. Off: `SECRETS_AUDIT=off` (or 0, false), or
+ * `audit: false` / `audit: {enabled: false}` in the config. Path: `SECRETS_AUDIT_FILE`, else the
+ * config's `audit: {path: ...}` (relative to the config's folder), else the default.
+ */
+export function trailPath(env: NodeJS.ProcessEnv, config: { raw: unknown; dir: string } | null): string | null {
+  if (/^(off|0|false|no)$/i.test(env.SECRETS_AUDIT ?? '')) return null
+  const section = config !== null && config.raw !== null && typeof config.raw === 'object' ? (config.raw as Record<string, unknown>).audit : undefined
+  if (section === false) return null
+  let fromConfig: string | undefined
+  if (section !== null && typeof section === 'object') {
+    const s = section as Record<string, unknown>
+    if (s.enabled === false) return null
+    if (typeof s.path === 'string' && s.path !== '') fromConfig = isAbsolute(s.path) ? s.path : join(config?.dir ?? '.', s.path)
+  }
+  if (env.SECRETS_AUDIT_FILE) return env.SECRETS_AUDIT_FILE
+  return fromConfig ?? defaultTrailPath(env)
 }
 
 export function lineHash(line: string): string {
@@ -62,7 +81,7 @@ function lastLine(fd: number): string | undefined {
 }
 
 /** Append one entry, chained to the last. Throws on I/O errors (callers decide whether to warn). */
-export async function appendAudit(path: string, event: AuditEvent, now: Date = new Date()): Promise<AuditEntry> {
+export async function appendAudit(path: string, event: AuditEvent, now: Date = new Date(), lockOpts: { timeoutMs?: number } = {}): Promise<AuditEntry> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   return withFileLock(path, async () => {
     const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600)
@@ -97,7 +116,7 @@ export async function appendAudit(path: string, event: AuditEvent, now: Date = n
     } finally {
       closeSync(fd)
     }
-  })
+  }, lockOpts)
 }
 
 export interface VerifyResult {

@@ -18,6 +18,13 @@ export class Cli {
   readonly env: NodeJS.ProcessEnv
   readonly cwd: string
   private configCache: LoadedConfig | null | undefined
+  /** What the audit entry of this command will say (names only; see src/audit/trail.ts). */
+  private readonly auditNote: { files: string[]; env?: string | undefined; keys: string[]; masterKeys: Set<string>; written: boolean } = {
+    files: [],
+    keys: [],
+    masterKeys: new Set(),
+    written: false,
+  }
 
   constructor(
     readonly opts: GlobalOptions,
@@ -55,7 +62,45 @@ export class Cli {
   }
 
   keyContext(): KeyContext {
-    return { env: this.env, warn: (m) => this.warn(m) }
+    return { env: this.env, warn: (m) => this.warn(m), opened: (k) => this.auditNote.masterKeys.add(`${k.kind}:${k.id}`) }
+  }
+
+  /** Record, for the audit entry, the file, environment and key names a command touched. */
+  noteAudit(part: { file?: string | undefined; env?: string | undefined; keys?: readonly string[] | undefined }): void {
+    if (part.file !== undefined && !this.auditNote.files.includes(part.file)) this.auditNote.files.push(part.file)
+    if (part.env !== undefined) this.auditNote.env = part.env
+    for (const k of part.keys ?? []) if (!this.auditNote.keys.includes(k)) this.auditNote.keys.push(k)
+  }
+
+  /**
+   * Append this command's entry to the audit trail, once. Never fails the command: a trail that
+   * cannot be written gives one warning.
+   */
+  async writeAudit(command: string, outcome: string): Promise<void> {
+    if (this.auditNote.written) return
+    this.auditNote.written = true
+    try {
+      const { trailPath, appendAudit } = await import('../audit/trail.js')
+      const path = trailPath(this.env, await this.config().catch(() => null))
+      if (path === null) return
+      const n = this.auditNote
+      const MAX_KEYS = 200
+      await appendAudit(
+        path,
+        {
+          command,
+          ...(n.files.length > 0 ? { file: n.files.join(', ') } : {}),
+          ...(n.env !== undefined ? { env: n.env } : {}),
+          ...(n.keys.length > 0 ? { keys: n.keys.length > MAX_KEYS ? [...n.keys.slice(0, MAX_KEYS), `... ${n.keys.length - MAX_KEYS} more`] : n.keys } : {}),
+          ...(n.masterKeys.size > 0 ? { masterKey: [...n.masterKeys].join(', ') } : {}),
+          outcome,
+        },
+        undefined,
+        { timeoutMs: 2000 },
+      )
+    } catch (e) {
+      this.warn(`the audit trail was not written (${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.name : 'error')}); set SECRETS_AUDIT_FILE to a writable path, or SECRETS_AUDIT=off`)
+    }
   }
 
   /** The config file in force (.secretsrc.yaml, else .sops.yaml), or null when there is none. */

@@ -19,9 +19,14 @@ async function context(cli: Cli, arg: string): Promise<LoadContext> {
 }
 
 export async function loadEnvironment(cli: Cli, arg: string, flags: { decryptionOrder?: string | undefined }): Promise<LoadedEnvironment> {
-  return load(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env) })
+  const loaded = await load(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env) })
+  for (const s of loaded.sources) cli.noteAudit({ file: s.file, env: loaded.name, keys: ['*'] })
+  return loaded
 }
 
 export async function loadVariables(cli: Cli, arg: string, flags: VariableFlags): Promise<LoadedEnvironment & { vars: EnvVar[] }> {
-  return loadVars(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env), only: flags.only, prefix: flags.prefix })
+  const loaded = await loadVars(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env), only: flags.only, prefix: flags.prefix })
+  for (const s of loaded.sources) cli.noteAudit({ file: s.file, env: loaded.name })
+  cli.noteAudit({ keys: loaded.vars.map((v) => v.name) })
+  return loaded
 }

@@ -19,6 +19,7 @@ export interface OpenFile {
 
 export async function openEncrypted(cli: Cli, path: string, opts: { ignoreMac?: boolean; inputType?: string; decryptionOrder?: string } = {}): Promise<OpenFile> {
   const store = await storeFor(await formatFor(path, opts.inputType))
+  cli.noteAudit({ file: cli.display(path) })
   const original = readInput(path)
   const parsed = store.parse(original, 'encrypted')
   const order = decryptionOrder(opts.decryptionOrder, cli.env)
@@ -36,7 +37,8 @@ export async function configIndent(cli: Cli, store: Store): Promise<number | und
 
 /** Re-encrypt `branches` under the file's data key (unchanged values keep their tokens) and write atomically. */
 export async function saveEncrypted(cli: Cli, f: OpenFile, branches: MapNode[]): Promise<void> {
-  const { file } = reencryptDocument(branches, f.dec)
+  const { file, changed } = reencryptDocument(branches, f.dec)
+  cli.noteAudit({ keys: changed })
   const indent = await configIndent(cli, f.store)
   writeFileAtomic(f.path, f.store.emit(file, indent !== undefined ? { indent } : {}))
 }

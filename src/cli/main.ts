@@ -24,10 +24,21 @@ function fail(e: unknown): never {
 }
 
 void (async () => {
+  const argv = process.argv.slice(2)
+  let program: typeof import('./program.js') | undefined
   try {
-    const { buildProgram } = await import('./program.js')
-    await buildProgram(process.argv.slice(2)).parseAsync(process.argv)
+    program = await import('./program.js')
+    await program.buildProgram(argv).parseAsync(process.argv)
+    await audit(program, argv, 'ok')
   } catch (e) {
+    if (program !== undefined) await audit(program, argv, `error: ${e instanceof SecretsError ? e.code : 'internal'}`)
     fail(e)
   }
 })()
+
+/** The audit entry of a command that reads or changes secrets (never fails the command). */
+async function audit(program: typeof import('./program.js'), argv: string[], outcome: string): Promise<void> {
+  const name = program.commandName(argv)
+  if (name === undefined || !program.AUDITED.has(name)) return
+  await program.currentCli?.writeAudit(name, outcome)
+}

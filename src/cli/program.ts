@@ -5,7 +5,12 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { Cli, type GlobalOptions } from './context.js'
 import { VERSION } from '../version.js'
 
-const cli = (cmd: Command): Cli => new Cli(cmd.optsWithGlobals<GlobalOptions>())
+/** The command's Cli, kept so that main.ts can write its audit entry however the command ends. */
+export let currentCli: Cli | undefined
+const cli = (cmd: Command): Cli => (currentCli = new Cli(cmd.optsWithGlobals<GlobalOptions>()))
+
+/** Commands that leave an entry in the audit trail (reads and changes of secrets). */
+export const AUDITED = new Set(['decrypt', 'get', 'exec', 'exec-file', 'render', 'edit', 'set', 'unset', 'rotate', 'updatekeys', 'generate', 'rotate-values'])
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)]
 const typeOption = (flag: string, what: string): Option =>
   new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'env', 'ini', 'binary'])
@@ -118,6 +123,8 @@ const set: Register = (program) => {
     .option('--allow-empty', 'accept an empty value (refused by default: usually a missing pipe)')
     .option('--idempotent', 'do not write when the value is already equal')
     .option('--ignore-mac', 'modify even when the MAC does not match')
+    .option('--generate <spec>', 'make the value: hex:N, base64:N, base64url:N (N bytes), alnum:N, password:N (N characters), uuid, fernet')
+    .option('--show', 'with --generate: print the generated value on stdout')
     .allowExcessArguments() // so that a value given as an argument gets a helpful refusal, not a generic one
     .action(async (file: string, path: string, opts, cmd: Command) => (await import('./commands/set.js')).set(cli(cmd), file, path, opts, cmd.args.slice(2)))
 }
@@ -243,6 +250,57 @@ const delivery: Register = (program) => {
     .action(async (env: string, opts, cmd: Command) => (await import('./commands/render.js')).renderComposeOverride(cli(cmd), env, opts))
 }
 
+const lifecycle: Register = (program) => {
+  program
+    .command('generate')
+    .description('fill every key declared under policies.<env>.generate that the environment lacks')
+    .argument('<env>', 'environment name')
+    .option('--dry-run', 'only list the keys that would be generated')
+    .option('--show', 'print the generated values on stdout (NAME=value)')
+    .action(async (env: string, opts, cmd: Command) => (await import('./commands/generate.js')).generate(cli(cmd), env, opts))
+  program
+    .command('rotate-values')
+    .description('renew generated values: those past their rotation policy (--due) or the keys named')
+    .argument('<env>', 'environment name')
+    .argument('[keys...]', 'renew these generated keys whatever their age')
+    .option('--due', 'renew every generated value older than its rotation policy; report the others')
+    .option('--dry-run', 'only list what would be renewed')
+    .option('--show', 'print the new values on stdout (NAME=value)')
+    .action(async (env: string, keys: string[], opts, cmd: Command) => (await import('./commands/generate.js')).rotateValues(cli(cmd), env, keys, opts))
+  program
+    .command('status')
+    .description('files, master keys, missing required keys, overdue values and drift, per environment')
+    .argument('[envs...]', 'environments (default: every environment of the config)')
+    .option('--json', 'the report as JSON')
+    .option('--check', 'exit 10 when any problem is found (for CI)')
+    .option('--html <file>', 'also write the report as one self-contained HTML page')
+    .option('--no-open', 'do not try to open each file with your keys')
+    .action(async (envs: string[], opts, cmd: Command) => (await import('./commands/status.js')).status(cli(cmd), envs, opts))
+  program
+    .command('audit')
+    .description('list the audit trail of reads and changes, or verify its hash chain')
+    .argument('[action]', 'verify: check that no entry was removed or altered')
+    .option('--since <when>', 'entries since a duration ago (7d, 12h) or a date')
+    .option('--env <name>', 'entries of this environment only')
+    .option('--json', 'entries as JSON lines')
+    .action(async (action: string | undefined, opts, cmd: Command) => (await import('./commands/audit.js')).audit(cli(cmd), action, opts))
+  program
+    .command('diff')
+    .description('key names one environment has and the other lacks (no values, no key needed)')
+    .argument('<env-a>', 'environment name or file')
+    .argument('<env-b>', 'environment name or file')
+    .option('--json', 'the names as JSON')
+    .option('--check', 'exit 10 when the key names differ')
+    .action(async (a: string, b: string, opts, cmd: Command) => (await import('./commands/compare.js')).diff(cli(cmd), a, b, opts))
+  program
+    .command('example')
+    .description('a .env.example: the key names with empty or placeholder values (no key needed)')
+    .argument('<env>', 'environment name or file')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .option('--placeholder <text>', 'value written after each name (default: empty)')
+    .action(async (env: string, opts, cmd: Command) => (await import('./commands/compare.js')).example(cli(cmd), env, opts))
+}
+
 /** Command name -> its registration; the delivery commands share one (render has subcommands). */
 const COMMANDS: Record<string, Register> = {
   keygen,
@@ -258,10 +316,16 @@ const COMMANDS: Record<string, Register> = {
   exec: delivery,
   'exec-file': delivery,
   render: delivery,
+  generate: lifecycle,
+  'rotate-values': lifecycle,
+  status: lifecycle,
+  audit: lifecycle,
+  diff: lifecycle,
+  example: lifecycle,
 }
 
 /** The first argument that is not a global option (nor the value of `--config`). */
-function commandName(argv: readonly string[]): string | undefined {
+export function commandName(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string
     if (a === '--config') i++
@@ -290,7 +354,8 @@ export function buildProgram(argv: readonly string[]): Command {
     `
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 unreadable or invalid input, 4 config,
 5 cannot write output, 6 would leave values in clear or write plaintext where git tracks it,
-7 already exists, 8 the editor failed, 25 a value failed to decrypt, 51 MAC mismatch or missing,
+7 already exists, 8 the editor failed, 9 required keys missing, 10 a check found problems
+(status --check, diff --check, audit verify), 25 a value failed to decrypt, 51 MAC mismatch or missing,
 128 could not get the data key, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM; exec and
 exec-file exit with the command's own code (126 cannot execute, 127 not found).`,
   )

@@ -66,7 +66,7 @@ export async function encryptDocument(plain: ParsedFile, opts: EncryptOptions): 
     rule,
     macOnlyEncrypted,
     version: SOPS_VERSION,
-    valueAges: agesField(undefined, undefined, branches, false),
+    valueAges: branches.length === 1 ? encodeAges(nextAges(undefined, undefined, leafFingerprints(branches[0] as MapNode), nowSec())) : undefined,
   }
   return { file: { branches, metadata: writeMetadata(md) }, counts, dataKey }
 }
@@ -141,7 +141,7 @@ function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
  * Re-encrypt an edited tree under the file's existing data key: values that did not change get
  * their old token back (stash), new or changed ones fresh IVs; lastmodified and mac refreshed.
  */
-export function reencryptDocument(branches: MapNode[], dec: DecryptResult, newKey?: Uint8Array): { file: ParsedFile; counts: WalkCounts } {
+export function reencryptDocument(branches: MapNode[], dec: DecryptResult, newKey?: Uint8Array): { file: ParsedFile; counts: WalkCounts; changed: string[] } {
   const key = newKey ?? dec.dataKey
   const md = dec.metadata
   const { branches: out, macHex, counts } = encryptBranches(branches, {
@@ -152,14 +152,17 @@ export function reencryptDocument(branches: MapNode[], dec: DecryptResult, newKe
   })
   const lastModified = nowLastModified()
   // A new data key re-encrypts every value and changes none: every age stays.
-  const valueAges = agesField(md.valueAges, dec.fingerprints, out, newKey !== undefined)
+  const after = out.length === 1 ? leafFingerprints(out[0] as MapNode) : new Map<string, string>()
+  const valueAges = out.length === 1 ? encodeAges(nextAges(decodeAges(md.valueAges), dec.fingerprints, after, nowSec(), newKey !== undefined)) : md.valueAges
   const next: Metadata = { ...md, keyGroups: groupsToMetadata(dec.groups), lastModified, mac: sealMac(key, macHex, lastModified), valueAges }
-  return { file: { branches: out, metadata: writeMetadata(next) }, counts }
+  return { file: { branches: out, metadata: writeMetadata(next) }, counts, changed: newKey !== undefined ? [] : changedKeys(dec.fingerprints, after) }
 }
 
-/** The value-ages field after a write (undefined for files of several branches, which sops ages cannot key). */
-function agesField(old: string | undefined, before: Map<string, string> | undefined, branches: MapNode[], keepAll: boolean): string | undefined {
-  if (branches.length !== 1) return old
-  const after = leafFingerprints(branches[0] as MapNode)
-  return encodeAges(nextAges(decodeAges(old), before, after, nowSec(), keepAll))
+/** Key paths (values/ages.ts pathKey) added, removed or given a new token between two versions. */
+function changedKeys(before: Map<string, string>, after: Map<string, string>): string[] {
+  const out: string[] = []
+  for (const [k, fp] of after) if (before.get(k) !== fp) out.push(k)
+  for (const k of before.keys()) if (!after.has(k)) out.push(k)
+  return out
 }
+

@@ -112,7 +112,9 @@ export async function unwrapDataKey(groups: MasterKey[][], threshold: number, ct
   const openGroup = async (g: MasterKey[], gi: number): Promise<Uint8Array | null> => {
     for (const k of orderKeys(g, order)) {
       try {
-        return await k.unwrap(ctx)
+        const key = await k.unwrap(ctx)
+        ctx.opened?.({ kind: k.kind, id: k.id })
+        return key
       } catch (e) {
         const label = groups.length > 1 ? `group ${gi + 1} ${k.kind} ${k.id}` : `${k.kind} ${k.id}`
         tried.push(`${label}: ${e instanceof Error ? e.message : String(e)}`)

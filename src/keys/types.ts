@@ -7,6 +7,8 @@ export interface KeyContext {
   env: NodeJS.ProcessEnv
   /** Informational warnings (stderr), e.g. an identity file readable by others. */
   warn(message: string): void
+  /** Told which master key opened a data key (for the audit trail); never given key material. */
+  opened?: ((key: { kind: string; id: string }) => void) | undefined
 }
 
 export interface MasterKey {

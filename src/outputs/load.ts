@@ -43,23 +43,26 @@ function nameFromPath(p: string): string {
   return dotenv?.[1] ?? basename(base, extname(base))
 }
 
-/** Decrypt an environment's files (MAC checked), all at once: one key context, so identities load once. */
+/**
+ * Decrypt an environment's files (MAC checked), all at once: one key context, so identities load
+ * once. Refuses (before anything is delivered) when the environment lacks a key its policy requires.
+ */
 export async function loadEnvironment(lc: LoadContext, arg: string, opts: LoadOptions = {}): Promise<LoadedEnvironment> {
   const { name, files } = await environmentFiles(lc, arg)
   const outputs = readOutputsConfig(lc.config?.raw, lc.config?.path)
   const sources = await decryptSources(files, { ctx: lc.ctx, decryptionOrder: opts.decryptionOrder, format: opts.inputFormat, ...(lc.display ? { display: lc.display } : {}) })
+  // exec-file serves the file itself: its required keys are checked here, so no delivery skips them.
+  if (lc.config && requiredKeys(lc.config.policies, name).length > 0) {
+    checkRequired(lc.config.policies, name, mapEnvironment(sources, outputs.separator !== undefined ? { separator: outputs.separator } : {}))
+  }
   return { name, sources, outputs }
 }
 
-/**
- * An environment as variables: mapped with the config's separator, then --only and --prefix.
- * Refuses (before anything is delivered) when the environment lacks a key its policy requires.
- */
+/** An environment as variables: mapped with the config's separator, then --only and --prefix. */
 export async function loadVariables(lc: LoadContext, arg: string, opts: LoadOptions & SelectOptions = {}): Promise<LoadedEnvironment & { vars: EnvVar[] }> {
   const loaded = await loadEnvironment(lc, arg, opts)
   const sep = loaded.outputs.separator
   const all = mapEnvironment(loaded.sources, sep !== undefined ? { separator: sep } : {})
-  if (lc.config) checkRequired(lc.config.policies, loaded.name, all)
   return { ...loaded, vars: selectVariables(all, opts) }
 }
 

@@ -31,6 +31,7 @@ export async function execFile(cli: Cli, arg: string, command: string[], flags: 
   // Keep a telling name (programs pick a parser by extension): production.yaml, or production.json when converted.
   const base = basename(src.path)
   const name = outFormat === src.format || outFormat === 'binary' ? base : basename(base, extname(base)) + EXTENSION[outFormat]
+  await cli.writeAudit('exec-file', 'delivered')
   const code = await withServedFile(name, bytes, { fifo: flags.fifo ?? true, env: cli.env }, async (path, kind) => {
     cli.info(`decrypted ${src.file} to a private ${kind === 'fifo' ? 'FIFO' : 'file (mode 0600)'}, removed when the command ends`)
     return childExitCode(

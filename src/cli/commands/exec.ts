@@ -34,6 +34,7 @@ export async function exec(cli: Cli, arg: string, command: string[], flags: Exec
       (kept.length > 0 ? `; already set, so kept (--override replaces them): ${kept.join(', ')}` : '') +
       (flags.pristine ? ' into an empty environment' : ''),
   )
+  await cli.writeAudit('exec', 'delivered')
   process.exit(await childExitCode(cmd, args, { env, shell: flags.shell, fallbackPath: cli.env.PATH }))
 }
 

@@ -8,6 +8,7 @@ import { readSecretValue } from '../../io/secret-input.js'
 import { scalarText } from '../../outputs/env.js'
 import { isValidUtf8, jsonText, parseJsonValue } from '../../stores/json.js'
 import { setAtPath, unsetAtPath } from '../../tree/mutate.js'
+import { formatGeneratorSpec, generateValue, parseGeneratorSpec } from '../../values/generate.js'
 import { formatPath, getAtPath, parseTreePath, type PathPart } from '../../tree/path.js'
 import type { MapNode, Node } from '../../tree/types.js'
 import { type Cli, usage } from '../context.js'
@@ -21,6 +22,10 @@ export interface SetFlags {
   allowEmpty?: boolean
   idempotent?: boolean
   ignoreMac?: boolean
+  /** A generator spec (`hex:32`): the value is made here instead of read. */
+  generate?: string
+  /** With --generate: print the generated value on stdout. */
+  show?: boolean
 }
 
 export async function set(cli: Cli, file: string, pathArg: string, flags: SetFlags, extra: string[] = []): Promise<void> {
@@ -28,19 +33,24 @@ export async function set(cli: Cli, file: string, pathArg: string, flags: SetFla
   if (flags.valueStdin && flags.valueFile !== undefined) throw usage('--value-stdin and --value-file cannot be used together')
   const path = keyPath(pathArg)
   if (path[0] === 'sops') throw usage('the top-level key "sops" is reserved for the metadata', 'choose another key name')
+  if (flags.generate !== undefined && (flags.valueStdin || flags.valueFile !== undefined || flags.json)) throw usage('--generate makes the value: it cannot be combined with --value-stdin, --value-file or --json')
+  if (flags.show && flags.generate === undefined) throw usage('--show prints a generated value: it goes with --generate')
+  const spec = flags.generate === undefined ? undefined : parseGeneratorSpec(flags.generate, '--generate')
   const target = await existingTarget(cli, file)
-  const bytes = await readSecretValue({ file: flags.valueFile, raw: flags.raw, prompt: `value for ${formatPath(path)} (input hidden): ` })
-  const value = valueNode(bytes, flags)
+  let value: Node
+  if (spec !== undefined) value = { kind: 'str', value: generateValue(spec) }
+  else value = valueNode(await readSecretValue({ file: flags.valueFile, raw: flags.raw, prompt: `value for ${formatPath(path)} (input hidden): ` }), flags)
   await modify(cli, target, flags, (f, branch) => {
     const before = peek(branch, path)
     const changed = setAtPath(branch, path, value)
     if (!changed && flags.idempotent) return { write: false, notes: [`${formatPath(path)} already has that value; ${cli.display(f.path)} not rewritten`] }
-    const notes = [`${before === undefined ? 'added' : 'set'} ${formatPath(path)} in ${cli.display(f.path)}`]
+    const notes = [`${before === undefined ? 'added' : 'set'} ${formatPath(path)} in ${cli.display(f.path)}${spec ? ` (generated ${formatGeneratorSpec(spec)})` : ''}`]
     if (changed && before !== undefined && value.kind === 'str' && ['int', 'float', 'bool'].includes(before.kind)) {
       notes.push(`${formatPath(path)} was a ${before.kind === 'bool' ? 'boolean' : 'number'} and is now a string (--json keeps numbers and booleans typed)`)
     }
     return { write: true, notes }
   })
+  if (flags.show && value.kind === 'str') await writeStdout(value.value + (process.stdout.isTTY ? '\n' : ''))
 }
 
 export async function unset(cli: Cli, file: string, pathArg: string, flags: { idempotent?: boolean; ignoreMac?: boolean }): Promise<void> {
@@ -55,6 +65,7 @@ export async function unset(cli: Cli, file: string, pathArg: string, flags: { id
 export async function get(cli: Cli, file: string, pathArg: string, flags: { json?: boolean; ignoreMac?: boolean }): Promise<void> {
   const path = keyPath(pathArg)
   const { path: target } = await cli.target(file)
+  cli.noteAudit({ keys: [pathArg] })
   let out: Uint8Array | string
   try {
     const f = await openEncrypted(cli, target, { ignoreMac: flags.ignoreMac ?? false })
@@ -77,7 +88,7 @@ function keyPath(arg: string): PathPart[] {
 }
 
 /** Resolve the file and fail before any prompt when it does not exist. */
-async function existingTarget(cli: Cli, arg: string): Promise<string> {
+export async function existingTarget(cli: Cli, arg: string): Promise<string> {
   const { path } = await cli.target(arg)
   if (path === '-') throw usage('set and unset change a file in place; they cannot work on stdin')
   if (!existsSync(path)) throw new SecretsError('input', 'file not found', { file: cli.display(path), hint: `create it with \`secrets edit ${arg}\`` })
@@ -109,10 +120,10 @@ function peek(root: MapNode, path: PathPart[]): Node | undefined {
   }
 }
 
-type Change = (f: OpenFile, branch: MapNode) => { write: boolean; notes: string[] }
+export type Change = (f: OpenFile, branch: MapNode) => { write: boolean; notes: string[] }
 
 /** Lock, decrypt, let `change` edit branch 0, re-encrypt and write atomically; then print its notes. */
-async function modify(cli: Cli, path: string, flags: { ignoreMac?: boolean }, change: Change): Promise<void> {
+export async function modify(cli: Cli, path: string, flags: { ignoreMac?: boolean }, change: Change): Promise<void> {
   try {
     await withFileLock(path, async () => {
       const f = await openEncrypted(cli, path, { ignoreMac: flags.ignoreMac ?? false })
