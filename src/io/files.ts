@@ -134,24 +134,23 @@ export function readBounded(path: string, opts: { limit?: number; shown?: string
   }
 }
 
-/** Where a missing path's symlink chain ends, when it is a symlink (a dangling link), else undefined. */
-export function danglingLinkTarget(path: string): string | undefined {
+/**
+ * Why a path that does not open is a broken symlink (dangling, or a loop), as a message and a hint;
+ * undefined when it is not a symlink.
+ */
+export function brokenLink(path: string): { message: string; hint: string } | undefined {
   try {
     if (!lstatSync(path).isSymbolicLink()) return undefined
   } catch {
     return undefined
   }
   try {
-    return followLinks(resolve(path))
-  } catch {
+    const target = followLinks(resolve(path))
+    return { message: `file not found: it is a symbolic link to ${target}, which does not exist`, hint: 'create the target, or point the link at the right file' }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') return { message: 'too many levels of symbolic links (a symlink loop)', hint: 'point the link at a real file' }
     return undefined
   }
-}
-
-/** The message for a path that cannot be found: names the target of a dangling symlink. */
-export function notFoundMessage(path: string): string {
-  const target = danglingLinkTarget(path)
-  return target === undefined ? 'file not found' : `file not found: it is a symbolic link to ${target}, which does not exist`
 }
 
 export function readInput(path: string): Uint8Array {
@@ -160,9 +159,11 @@ export function readInput(path: string): Uint8Array {
   } catch (e) {
     if (e instanceof SecretsError) throw e
     const code = (e as NodeJS.ErrnoException).code
+    const link = code === 'ENOENT' || code === 'ELOOP' ? brokenLink(path) : undefined
     const what =
-      code === 'ENOENT'
-        ? notFoundMessage(path)
+      link?.message ??
+      (code === 'ENOENT'
+        ? 'file not found'
         : code === 'EISDIR'
           ? 'is a directory, not a file'
           : code === 'EACCES'
@@ -171,8 +172,8 @@ export function readInput(path: string): Uint8Array {
               ? 'too many levels of symbolic links (a symlink loop)'
               : code === 'ENOTDIR'
                 ? 'a part of the path is not a directory'
-                : `cannot read file (${code ?? 'error'})`
-    const hint = code === 'ENOENT' ? 'check the path or the environment name' : code === 'ELOOP' ? 'point the link at a real file' : 'check the path and its permissions'
+                : `cannot read file (${code ?? 'error'})`)
+    const hint = link?.hint ?? (code === 'ENOENT' ? 'check the path or the environment name' : 'check the path and its permissions')
     throw new SecretsError('input', what, { file: path === '-' ? 'stdin' : path, hint })
   }
 }
