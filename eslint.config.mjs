@@ -47,8 +47,8 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
-    // Replaced by scripts/bundle.mjs (esbuild `define`) when the CLI entry is bundled.
+    // Filled in by scripts/bundle.mjs when it builds dist/cli/main.js from this entry.
     files: ['scripts/cli-entry.cjs'],
-    languageOptions: { globals: { __HELP__: 'readonly', __VERSION__: 'readonly', __CACHE_SHA256__: 'readonly' } },
+    languageOptions: { globals: { __HELP__: 'readonly', __VERSION__: 'readonly', __BUNDLE_SHA256__: 'readonly' } },
   },
 )
