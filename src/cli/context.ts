@@ -18,6 +18,9 @@ export class Cli {
   readonly env: NodeJS.ProcessEnv
   readonly cwd: string
   private configCache: LoadedConfig | null | undefined
+  private keyCtx: KeyContext | undefined
+  /** The "reading stdin as ..." note was printed (once per run). */
+  stdinNoted = false
   /** What the audit entry of this command will say (names only; see src/audit/trail.ts). */
   private readonly auditNote: { files: string[]; env?: string | undefined; keys: string[]; masterKeys: Set<string>; written: boolean } = {
     files: [],
@@ -61,8 +64,9 @@ export class Cli {
     return rest
   }
 
+  /** One key context per run, so identities are looked up (and their problems reported) once. */
   keyContext(): KeyContext {
-    return { env: this.env, warn: (m) => this.warn(m), opened: (k) => this.auditNote.masterKeys.add(`${k.kind}:${k.id}`) }
+    return (this.keyCtx ??= { env: this.env, warn: (m) => this.warn(m), opened: (k) => this.auditNote.masterKeys.add(`${k.kind}:${k.id}`) })
   }
 
   /** Record, for the audit entry, the file, environment and key names a command touched. */
@@ -138,6 +142,17 @@ export async function formatFor(path: string, override: string | undefined, fall
   if (override !== undefined) return parseFormat(override)
   if (path === '-' && fallback !== undefined) return fallback
   return formatFromPath(path)
+}
+
+/**
+ * Stdin has no file name to take a format from: without --input-type (or --filename-override) it
+ * is read as sops reads it, as binary. Say so on stderr, once, so a YAML or JSON file piped in
+ * without --input-type is not a mystery.
+ */
+export function noteStdinFormat(cli: Cli, typePath: string, format: Format): void {
+  if (typePath !== '-' || cli.stdinNoted) return
+  cli.stdinNoted = true
+  cli.info(`reading stdin as ${format} (no --input-type or --filename-override given; for another format pass --input-type yaml, json, dotenv or ini)`)
 }
 
 /** The key-type priority from --decryption-order or SOPS_DECRYPTION_ORDER (validated). */

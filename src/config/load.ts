@@ -1,8 +1,9 @@
 // Read one config file into a LoadedConfig: sops sections (`creation_rules`, `stores`) with sops
 // meaning, our own (`environments`, `secrets_dir`), and everything else kept raw for later.
-import { readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
 import { SecretsError } from '../errors.js'
+import { readBounded } from '../io/files.js'
+import { conflictMarkerLine } from '../stores/conflict.js'
 import { parsePolicies } from './policies.js'
 import { parseCreationRules } from './rules.js'
 import type { LoadedConfig, StoresConfig } from './types.js'
@@ -15,8 +16,9 @@ export function loadConfig(path: string): LoadedConfig {
   const file = resolve(path)
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = Buffer.from(readBounded(file)).toString('utf8')
   } catch (e) {
+    if (e instanceof SecretsError) throw e.inFile(file)
     const code = (e as NodeJS.ErrnoException).code ?? 'unknown error'
     throw new SecretsError('config', `cannot read config file (${code})`, {
       file,
@@ -24,7 +26,16 @@ export function loadConfig(path: string): LoadedConfig {
       cause: e,
     })
   }
-  return parseConfig(file, text)
+  try {
+    return parseConfig(file, text)
+  } catch (e) {
+    const line = e instanceof SecretsError ? conflictMarkerLine(Buffer.from(text, 'utf8')) : undefined
+    if (line === undefined) throw e
+    throw new SecretsError('config', `the config file has git merge conflict markers (<<<<<<< at line ${line}, then ======= and >>>>>>>): a merge or rebase was not finished`, {
+      file,
+      hint: 'edit it to keep the lines you want and delete the marker lines, then git add it',
+    })
+  }
 }
 
 /** Parse config text as if read from `file` (absolute). */

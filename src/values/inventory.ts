@@ -2,7 +2,7 @@
 // Key names are readable in a sops file, so `status`, `diff`, `example` and the due-list of
 // `rotate-values` need no identity at all.
 import type { LoadedConfig } from '../config/types.js'
-import { readMetadata, type Metadata } from '../document/metadata.js'
+import { readMetadata, type Metadata } from '../model/metadata.js'
 import { SecretsError } from '../errors.js'
 import { readInput } from '../io/files.js'
 import { readOutputsConfig } from '../outputs/config.js'

@@ -2,11 +2,12 @@ import { describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { dotenvStore, displayFloat, displayText } from '../../src/stores/dotenv.js'
-import { SecretsError } from '../../src/errors.js'
 import type { MapNode, MapEntry, Comment, Node, ParsedFile } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 
-const VECTORS = '/work/shared/vectors/sops-upstream'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
+
+const VECTORS = SOPS_UPSTREAM
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const parse = (s: string | Uint8Array): ParsedFile => dotenvStore.parse(typeof s === 'string' ? enc.encode(s) : s, 'plain')

@@ -2,11 +2,12 @@ import { describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { jsonStore, quoteJsonString } from '../../src/stores/json.js'
-import { SecretsError } from '../../src/errors.js'
 import type { MapNode, Node, ParsedFile } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 
-const VECTORS = '/work/shared/vectors/sops-upstream'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
+
+const VECTORS = SOPS_UPSTREAM
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const parse = (s: string | Uint8Array, mode: 'plain' | 'encrypted' = 'plain'): ParsedFile =>
@@ -22,7 +23,7 @@ function strip(n: Node): Node {
   if (n.kind === 'list') return { kind: 'list', items: n.items.map((it) => (it.kind === 'comment' ? it : strip(it))) }
   if ('source' in n) {
     const { source: _s, ...rest } = n
-    return rest as Node
+    return rest
   }
   return n
 }

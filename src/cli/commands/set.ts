@@ -2,15 +2,18 @@
 // hidden prompt), never argv; writes hold the file lock, and only the touched value gets a new token.
 import { existsSync } from 'node:fs'
 import { SecretsError } from '../../errors.js'
-import { writeStdout } from '../../io/files.js'
+import { brokenLink, writeStdout } from '../../io/files.js'
 import { withFileLock } from '../../io/lock.js'
 import { readSecretValue } from '../../io/secret-input.js'
 import { scalarText } from '../../outputs/env.js'
-import { isValidUtf8, jsonText, parseJsonValue } from '../../stores/json.js'
+import { parseJsonValue } from '../../stores/json.js'
+import { jsonText } from '../../tree/json-text.js'
+import { isValidUtf8 } from '../../util/utf8.js'
 import { setAtPath, unsetAtPath } from '../../tree/mutate.js'
 import { formatGeneratorSpec, generateValue, parseGeneratorSpec } from '../../values/generate.js'
 import { formatPath, getAtPath, parseTreePath, type PathPart } from '../../tree/path.js'
 import type { MapNode, Node } from '../../tree/types.js'
+import { getAtPathOrSuggest } from '../../tree/suggest.js'
 import { type Cli, usage } from '../context.js'
 import { openEncrypted, saveEncrypted, type OpenFile } from '../file-ops.js'
 
@@ -70,7 +73,7 @@ export async function get(cli: Cli, file: string, pathArg: string, flags: { json
   try {
     const f = await openEncrypted(cli, target, { ignoreMac: flags.ignoreMac ?? false })
     f.dec.dataKey.fill(0)
-    const node = getAtPath(f.dec.branches[0] ?? { kind: 'map', items: [] }, path)
+    const node = getAtPathOrSuggest(f.dec.branches[0] ?? { kind: 'map', items: [] }, path)
     // Exactly what `exec` would put in the environment; containers (and --json) as JSON.
     if (flags.json || node.kind === 'map' || node.kind === 'list') out = jsonText(node, null)
     else out = node.kind === 'bytes' ? node.value : scalarText(node, path)
@@ -91,7 +94,10 @@ function keyPath(arg: string): PathPart[] {
 export async function existingTarget(cli: Cli, arg: string): Promise<string> {
   const { path } = await cli.target(arg)
   if (path === '-') throw usage('set and unset change a file in place; they cannot work on stdin')
-  if (!existsSync(path)) throw new SecretsError('input', 'file not found', { file: cli.display(path), hint: `create it with \`secrets edit ${arg}\`` })
+  if (!existsSync(path)) {
+    const link = brokenLink(path) // a dangling link or a loop says so
+    throw new SecretsError('input', link?.message ?? 'file not found', { file: cli.display(path), hint: link?.hint ?? `create it with \`secrets edit ${arg}\`` })
+  }
   return path
 }
 
