@@ -80,9 +80,25 @@ function lastLine(fd: number): string | undefined {
   }
 }
 
+/**
+ * mkdir -p, bounded: Node's recursive mkdir can spin for ever on some file systems (/proc), and a
+ * command must never hang on its audit trail.
+ */
+function ensureDir(dir: string, depth: number): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 })
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return
+    if (code !== 'ENOENT' || depth > 32 || dirname(dir) === dir) throw e
+    ensureDir(dirname(dir), depth + 1)
+    mkdirSync(dir, { mode: 0o700 })
+  }
+}
+
 /** Append one entry, chained to the last. Throws on I/O errors (callers decide whether to warn). */
 export async function appendAudit(path: string, event: AuditEvent, now: Date = new Date(), lockOpts: { timeoutMs?: number } = {}): Promise<AuditEntry> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  ensureDir(dirname(path), 0)
   return withFileLock(path, async () => {
     const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600)
     try {

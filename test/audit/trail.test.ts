@@ -40,6 +40,11 @@ describe('audit trail', () => {
     expect(verifyTrail(readFileSync(path, 'utf8'))).toEqual({ ok: true, entries: 30 })
   })
 
+  it('fails fast (never hangs) where its folder cannot be made', async () => {
+    await expect(appendAudit('/proc/nope/deeper/audit.jsonl', { command: 'get', outcome: 'ok' })).rejects.toThrow()
+    await expect(appendAudit(join(root, 'concurrent.jsonl', 'x', 'audit.jsonl'), { command: 'get', outcome: 'ok' })).rejects.toThrow()
+  })
+
   it('chains onto a damaged last line rather than failing', async () => {
     const path = join(root, 'damaged.jsonl')
     writeFileSync(path, '{"truncated\n', { mode: 0o600 })
