@@ -202,7 +202,7 @@ const delivery: Register = (program) => {
     .addOption(typeOption('--input-type <type>', 'format of the encrypted file (default: from its extension)'))
     .addOption(typeOption('--output-type <type>', 'format of the decrypted file (default: the file\'s own)'))
     .option('--filename <name>', 'name of the served file (default: the encrypted file\'s name, with the --output-type extension)')
-    .option('--no-fifo', 'serve a plain 0600 regular file (default on Linux: a link to an unlinked in-memory file held by secrets)')
+    .option('--no-fifo', 'a plain 0600 regular file instead of a link to an unlinked read-only file (for programs that refuse symlinks or resolve the path)')
     .option('--keep-key-env', 'pass SOPS_AGE_KEY on to the command (removed by default: it opens every file)')
     .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms')
     .action(async (env: string, command: string[], opts, cmd: Command) => (await import('./commands/exec-file.js')).execFile(cli(cmd), env, command, opts))
