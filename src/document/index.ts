@@ -90,6 +90,8 @@ export interface DecryptResult {
   groups: MasterKey[][]
   stash: IvStash
   warnings: string[]
+  /** Whether the stored MAC matched (always true without ignoreMac: a mismatch throws). */
+  macValid: boolean
 }
 
 /** Decrypt a sops file; refuses a missing or wrong MAC unless ignoreMac. */
@@ -105,10 +107,19 @@ export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): P
     macOnlyEncrypted: metadata.macOnlyEncrypted,
     stash: opts.keepIvs === false ? undefined : stash,
   })
+  let macValid = true
   if (!opts.ignoreMac) verifyMac(metadata, dataKey, macHex)
+  else {
+    try {
+      verifyMac(metadata, dataKey, macHex)
+    } catch (e) {
+      if (!(e instanceof SecretsError)) throw e
+      macValid = false
+    }
+  }
   const problem = metadata.rule === null ? undefined : ruleProblem(metadata.rule)
   if (problem !== undefined) warnings.push(`${problem} (sops treats it the same way)`)
-  return { branches, metadata, dataKey, groups, stash, warnings }
+  return { branches, metadata, dataKey, groups, stash, warnings, macValid }
 }
 
 function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
