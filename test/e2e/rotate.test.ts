@@ -218,7 +218,7 @@ describe('rotate', () => {
     // lock over, and no leftover holds a plaintext value.
     expect((await rotate()).code).toBe(0)
     expect(decryptJson(s, 'big.yaml', as(a))).toEqual(expected)
-    for (const f of readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))) {
+    for (const f of readdirSync(s.dir).filter((f) => f.endsWith('.secrets-tmp'))) {
       expect(statSync(join(s.dir, f)).mode & 0o077).toBe(0)
       expect(readFileSync(join(s.dir, f), 'utf8')).not.toContain('value-1')
     }
