@@ -300,7 +300,7 @@ describe.runIf(requireTool(script, 'script (util-linux), for a terminal session'
     expect(t.calls()).toHaveLength(2)
     expect(t.calls()[1]!.file).toBe(t.calls()[0]!.file)
     expect(decrypt(t.s, 'production')).toContain('API_TOKEN: fixed-on-second-try')
-    expectNoLeftovers(t, [])
+    expectNoLeftovers(t)
   })
 
   it('invalid content: no (or end of input) abandons the edit, original untouched', () => {

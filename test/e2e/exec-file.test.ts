@@ -57,9 +57,9 @@ process.stdout.write('ok ' + crypto.createHash('sha256').update(whole).digest('h
 
 // The same checks with shell tools (cheaper than a Node reader): exactly 5 bytes through fd 3, a
 // reopen, the rest of fd 3, two readers at once, an early close then a full read; one hash a line.
-const SH_READER = 'exec 3<"$1"; dd bs=5 count=1 <&3 2>/dev/null | sha256sum; cat "$1" | sha256sum; cat <&3 | sha256sum; (cat "$1" | sha256sum) & (cat "$1" | sha256sum) & wait; head -c 1 "$1" >/dev/null; cat "$1" | sha256sum'
-const shReaderOutput = (whole: Buffer): string =>
-  [whole.subarray(0, 5), whole, whole.subarray(5), whole, whole, whole].map((b) => `${createHash('sha256').update(b).digest('hex')}  -\n`).join('')
+const SH_READER =
+  'exec 3<"$1"; dd bs=5 count=1 <&3 2>/dev/null | sha256sum; cat "$1" | sha256sum; cat <&3 | sha256sum; (cat "$1" | sha256sum) & (cat "$1" | sha256sum) & wait; head -c 1 "$1" >/dev/null; cat "$1" | sha256sum'
+const shReaderOutput = (whole: Buffer): string => [whole.subarray(0, 5), whole, whole.subarray(5), whole, whole, whole].map((b) => `${createHash('sha256').update(b).digest('hex')}  -\n`).join('')
 
 interface Run {
   code: number | null
@@ -91,7 +91,8 @@ function run(s: Sandbox, args: string[], limit = 120_000): Promise<Run> {
 describe('secrets exec-file: every open() reads the whole file', () => {
   it('the served path links to a read-only unlinked file held by secrets; it is gone afterwards', async () => {
     const { s, tmp, plain } = setup()
-    const probe = 'const fs=require("fs");const p=process.argv[1];const l=fs.lstatSync(p);const st=fs.statSync(p);process.stdout.write(JSON.stringify({p,link:l.isSymbolicLink()?fs.readlinkSync(p):null,file:st.isFile(),nlink:st.nlink,mode:st.mode&0o777,dir:fs.statSync(require("path").dirname(p)).mode&0o777,size:st.size,ppid:process.ppid,fds:fs.readdirSync("/proc/self/fd").map(f=>{try{return fs.readlinkSync("/proc/self/fd/"+f)}catch{return ""}})}))'
+    const probe =
+      'const fs=require("fs");const p=process.argv[1];const l=fs.lstatSync(p);const st=fs.statSync(p);process.stdout.write(JSON.stringify({p,link:l.isSymbolicLink()?fs.readlinkSync(p):null,file:st.isFile(),nlink:st.nlink,mode:st.mode&0o777,dir:fs.statSync(require("path").dirname(p)).mode&0o777,size:st.size,ppid:process.ppid,fds:fs.readdirSync("/proc/self/fd").map(f=>{try{return fs.readlinkSync("/proc/self/fd/"+f)}catch{return ""}})}))'
     const r = await run(s, ['exec-file', 'production', '--', NODE, '-e', probe, '{}'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toBe('secrets: decrypted secrets/production.yaml to a private read-only file (unlinked, held open by secrets), removed when the command ends\n')
@@ -116,7 +117,8 @@ describe('secrets exec-file: every open() reads the whole file', () => {
 
   it('a reader cannot change what the next reader gets (the file is read-only)', async () => {
     const { s } = setup()
-    const write = 'const fs=require("fs");const p=process.argv[1];let w="written";try{fs.writeFileSync(p,"changed")}catch(e){w=e.code}process.stdout.write(w+" "+fs.readFileSync(p,"utf8").includes("nested-pw"))'
+    const write =
+      'const fs=require("fs");const p=process.argv[1];let w="written";try{fs.writeFileSync(p,"changed")}catch(e){w=e.code}process.stdout.write(w+" "+fs.readFileSync(p,"utf8").includes("nested-pw"))'
     const r = await run(s, ['exec-file', 'production', '-q', '--', NODE, '-e', write, '{}'])
     expect(r.code, r.stderr).toBe(0)
     // root may override the 0400 mode (it can read and write any file); anyone else is refused
@@ -190,7 +192,18 @@ describe('secrets exec-file: every open() reads the whole file', () => {
 describe('secrets exec-file: names and types', () => {
   it('--filename names the served file (sops); a path or an empty name is refused', async () => {
     const { s } = setup()
-    const r = await run(s, ['exec-file', 'production', '-q', '--filename', 'app.conf', '--', NODE, '-e', 'process.stdout.write(require("path").basename(process.argv[1])+" "+require("fs").readFileSync(process.argv[1],"utf8").includes("nested-pw"))', '{}'])
+    const r = await run(s, [
+      'exec-file',
+      'production',
+      '-q',
+      '--filename',
+      'app.conf',
+      '--',
+      NODE,
+      '-e',
+      'process.stdout.write(require("path").basename(process.argv[1])+" "+require("fs").readFileSync(process.argv[1],"utf8").includes("nested-pw"))',
+      '{}',
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout.toString()).toBe('app.conf true')
     for (const bad of ['../x', 'a/b', '', '..', 'a\nb']) {
@@ -202,7 +215,21 @@ describe('secrets exec-file: names and types', () => {
 
   it('--filename with --no-fifo and --output-type: the format follows --output-type, the name --filename', () => {
     const { s } = setup()
-    const r = s.run(['exec-file', 'production', '-q', '--no-fifo', '--output-type', 'json', '--filename', 'settings', '--', NODE, '-e', 'const fs=require("fs");const p=process.argv[1];process.stdout.write(JSON.stringify({name:require("path").basename(p),link:fs.lstatSync(p).isSymbolicLink(),mode:fs.statSync(p).mode&0o777,pw:JSON.parse(fs.readFileSync(p,"utf8")).database.password}))', '{}'])
+    const r = s.run([
+      'exec-file',
+      'production',
+      '-q',
+      '--no-fifo',
+      '--output-type',
+      'json',
+      '--filename',
+      'settings',
+      '--',
+      NODE,
+      '-e',
+      'const fs=require("fs");const p=process.argv[1];process.stdout.write(JSON.stringify({name:require("path").basename(p),link:fs.lstatSync(p).isSymbolicLink(),mode:fs.statSync(p).mode&0o777,pw:JSON.parse(fs.readFileSync(p,"utf8")).database.password}))',
+      '{}',
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual({ name: 'settings', link: false, mode: 0o600, pw: 'nested-pw' })
   })
@@ -213,7 +240,9 @@ describe('secrets exec-file: names and types', () => {
     const r = s.run(['exec-file', 'secrets/prod', '--', 'cat', '{}'])
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toBe('secrets: cannot tell the format from the file name (no .yaml, .json, .env or .ini extension), and it is not a sops binary file (secrets/prod) - give it with --input-type, e.g. --input-type yaml\n')
+    expect(r.stderr).toBe(
+      'secrets: cannot tell the format from the file name (no .yaml, .json, .env or .ini extension), and it is not a sops binary file (secrets/prod) - give it with --input-type, e.g. --input-type yaml\n',
+    )
     const ok = s.run(['exec-file', 'secrets/prod', '-q', '--input-type', 'yaml', '--', 'cat', '{}'])
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout).toContain('password: nested-pw')
@@ -270,7 +299,8 @@ describe('secrets exec-file: nothing outlives secrets, even after SIGKILL', () =
 
   it("a live run's folder is never removed by another run", async () => {
     const { s, tmp } = setup()
-    const child = 'const fs=require("fs");process.stdout.write(process.argv[1] + "\\n");process.stdin.once("data",()=>{process.stdout.write(fs.readFileSync(process.argv[1],"utf8").includes("nested-pw")?"still there":"gone");process.exit(0)})'
+    const child =
+      'const fs=require("fs");process.stdout.write(process.argv[1] + "\\n");process.stdin.once("data",()=>{process.stdout.write(fs.readFileSync(process.argv[1],"utf8").includes("nested-pw")?"still there":"gone");process.exit(0)})'
     const p = spawn(NODE, [BIN, 'exec-file', 'production', '-q', '--', NODE, '-e', child, '{}'], { cwd: s.dir, env: s.env, stdio: ['pipe', 'pipe', 'inherit'] })
     const closed = new Promise<number | null>((resolve) => p.on('close', resolve))
     let out = ''
@@ -282,7 +312,10 @@ describe('secrets exec-file: nothing outlives secrets, even after SIGKILL', () =
       void closed.then(() => resolve())
     })
     const path = out.trim()
-    for (const args of [['exec-file', 'production', '-q', '--', 'true', '{}'], ['exec-file', 'production', '-q', '--no-fifo', '--', 'true', '{}']]) {
+    for (const args of [
+      ['exec-file', 'production', '-q', '--', 'true', '{}'],
+      ['exec-file', 'production', '-q', '--no-fifo', '--', 'true', '{}'],
+    ]) {
       expect(s.run(args).code).toBe(0)
     }
     expect(readdirSync(tmp)).toEqual([basename(dirname(path))])
