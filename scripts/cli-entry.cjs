@@ -31,9 +31,9 @@ if (fast && (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' ||
 }
 
 /**
- * Warnings that libraries raise with process.emitWarning (the AWS SDK's notice about its own
- * future Node requirement, deprecations inside dependencies) are not ours to print on the user's
- * stderr. Node's own warnings do not go through this function and still show. --debug keeps all.
+ * Process warnings (the AWS SDK's notice about its own future Node requirement, deprecation
+ * notices a library's use of an old Node API triggers) are not the user's to act on: stderr
+ * carries only our own lines. --debug (or SECRETS_DEBUG=1) keeps them.
  */
 function quietDependencyWarnings() {
   if (argv.includes('--debug') || process.env.SECRETS_DEBUG === '1') return
