@@ -18,7 +18,7 @@ export function benchSetup(prefix) {
   const work = mkdtempSync(join(tmpdir(), prefix))
   const home = join(work, 'home')
   mkdirSync(home)
-  Object.assign(env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config') })
+  Object.assign(env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache') })
   const recipient = execFileSync(process.execPath, [bin, 'keygen', '-q'], { env }).toString().trim()
   return { env, work, home, recipient }
 }

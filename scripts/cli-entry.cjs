@@ -49,7 +49,7 @@ function run() {
   const source = fs.readFileSync(file, 'latin1') // pure ASCII, already wrapped as a CommonJS module function (scripts/bundle.mjs)
   const cache = process.env.SECRETS_NO_CODE_CACHE === '1' ? null : cacheLocation(path)
   // the commands whose code the cache holds: a run of another one adds its code to the cache
-  const command = argv.find((a) => !a.startsWith('-')) || ''
+  const command = argv.find((a, i) => !a.startsWith('-') && argv[i - 1] !== '--config') || ''
   let found
   let state = 'not used'
   if (cache !== null) {

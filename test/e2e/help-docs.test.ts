@@ -6,12 +6,15 @@ import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BIN, ROOT } from '../support/cli.js'
+import { BIN, ROOT, tempDir } from '../support/cli.js'
 
 const doc = readFileSync(join(ROOT, 'docs', 'commands.md'), 'utf8').split('\n')
 
+const home = tempDir('secrets-help-')
+
 function help(args: string[]): string {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH, COLUMNS: '300' } })
+  const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), COLUMNS: '300' }
+  const r = spawnSync(process.execPath, [BIN, ...args, '--help'], { encoding: 'utf8', env })
   expect(r.status, r.stderr).toBe(0)
   return r.stdout
 }
