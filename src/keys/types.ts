@@ -1,12 +1,12 @@
 // The master-key contract: each kind wraps and unwraps the data key (or a Shamir share) and
 // round-trips its metadata entry. Kinds live in their own modules and are loaded lazily.
-import type { KeyType } from '../document/metadata.js'
+import type { KeyType } from '../model/metadata.js'
 import type { PlainObject } from '../tree/types.js'
 
 export interface KeyContext {
   env: NodeJS.ProcessEnv
   /** Informational warnings (stderr), e.g. an identity file readable by others. */
-  warn(message: string): void
+  warn: (message: string) => void
 }
 
 export interface MasterKey {
