@@ -94,15 +94,7 @@ function cacheLocation(path) {
   } catch {
     // not made yet: made 0700 on the first write
   }
-  const key = [
-    'secrets-v8cache 1',
-    process.version,
-    process.arch,
-    process.versions.v8,
-    BUNDLE_SHA256,
-    JSON.stringify(process.execArgv),
-    env.NODE_OPTIONS || '',
-  ].join('\n')
+  const key = ['secrets-v8cache 1', process.version, process.arch, process.versions.v8, BUNDLE_SHA256, JSON.stringify(process.execArgv), env.NODE_OPTIONS || ''].join('\n')
   const id = require('node:crypto').createHash('sha256').update(key).digest('hex').slice(0, 32)
   return { dir, file: path.join(dir, `cli-${id}.v8cache`), key }
 }

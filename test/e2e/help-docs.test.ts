@@ -27,7 +27,13 @@ function helpFlags(text: string): string[] {
   const flags = block
     .split('\n')
     .filter((l) => /^\s{2}-/.test(l))
-    .flatMap((l) => (l.trim().split(/\s{2,}/)[0]!.match(FLAG) ?? []))
+    .flatMap(
+      (l) =>
+        l
+          .trim()
+          .split(/\s{2,}/)[0]!
+          .match(FLAG) ?? [],
+    )
   return [...new Set(flags)].filter((f) => f !== '-h' && f !== '--help').sort()
 }
 
@@ -58,7 +64,13 @@ function docFlags(lines: string[], cmd: string): string[] {
 
 const top = help([])
 const commands = [...top.split(/^Commands:\n/m)[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help')
-const renderSubs = [...help(['render']).split(/^Commands:\n/m)[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help')
+const renderSubs = [
+  ...help(['render'])
+    .split(/^Commands:\n/m)[1]!
+    .matchAll(/^ {2}([a-z][\w-]*)/gm),
+]
+  .map((m) => m[1]!)
+  .filter((c) => c !== 'help')
 
 describe('--help against docs/commands.md', () => {
   it('lists the commands we expect (the check below covers each)', () => {
@@ -67,7 +79,10 @@ describe('--help against docs/commands.md', () => {
   })
 
   it('the global options match the Overview table', () => {
-    const overview = doc.slice(doc.indexOf('## Overview'), doc.findIndex((l, i) => i > doc.indexOf('## Overview') && /^#{2,3} /.test(l)))
+    const overview = doc.slice(
+      doc.indexOf('## Overview'),
+      doc.findIndex((l, i) => i > doc.indexOf('## Overview') && /^#{2,3} /.test(l)),
+    )
     expect(docFlags(overview, '').filter((f) => f !== '-h' && f !== '--help')).toEqual(helpFlags(top))
   })
 
@@ -84,7 +99,10 @@ describe('--help against docs/commands.md', () => {
   for (const sub of renderSubs) {
     it(`secrets render ${sub} --help: the same flags as its section with the render-wide ones`, () => {
       const intro = section('render')
-      const common = intro.slice(0, intro.findIndex((l) => l.startsWith('#### ')))
+      const common = intro.slice(
+        0,
+        intro.findIndex((l) => l.startsWith('#### ')),
+      )
       const lines = section(`render ${sub}`)
       expect(lines.length, `docs/commands.md has no section for secrets render ${sub}`).toBeGreaterThan(0)
       expect([...new Set([...docFlags(common, ''), ...docFlags(lines, '')])].sort()).toEqual(helpFlags(help(['render', sub])))

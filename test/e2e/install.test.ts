@@ -142,7 +142,13 @@ describe('the packed and installed package', () => {
 
     // the AWS SDK stays outside the bundle: it must load from the installed tree
     const arn = emu.createKey({ region: 'eu-west-1' })
-    const aws = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_ENDPOINT_URL_KMS: emu.url, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' }
+    const aws = {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_ENDPOINT_URL_KMS: emu.url,
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    }
     writeFileSync(join(home, 'k.yaml'), 'token: abc\n')
     // async: the emulator answers from this process
     const runAsync = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
