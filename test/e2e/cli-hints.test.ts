@@ -50,7 +50,10 @@ describe('exec without -- before the command', () => {
   it('an option-like word after the command word says to put -- (and the command does not run)', () => {
     const { s, a } = setup()
     const marker = join(s.dir, 'ran')
-    for (const cmd of [['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`], ['node', '--version']]) {
+    for (const cmd of [
+      ['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`],
+      ['node', '--version'],
+    ]) {
       const r = s.run(['exec', 'nested.yaml', ...cmd], { env: as(a) })
       expect(r.code, r.stderr).toBe(2)
       oneLine(r.stderr)
@@ -144,10 +147,7 @@ describe('stdin and --filename-override', () => {
     const s = sandbox()
     const prod = identity(s, 'prod')
     const dev = identity(s, 'dev')
-    writeFileSync(
-      join(s.dir, '.secretsrc.yaml'),
-      `creation_rules:\n  - path_regex: secrets/prod/.*\n    age: ${prod.recipient}\n  - path_regex: secrets/dev/.*\n    age: ${dev.recipient}\n`,
-    )
+    writeFileSync(join(s.dir, '.secretsrc.yaml'), `creation_rules:\n  - path_regex: secrets/prod/.*\n    age: ${prod.recipient}\n  - path_regex: secrets/dev/.*\n    age: ${dev.recipient}\n`)
     const r = s.run(['encrypt', '--filename-override', 'secrets/prod/app.json', '-'], { input: '{"token": "p1"}' })
     expect(r.code, r.stderr).toBe(0)
     const doc = JSON.parse(r.stdout)
