@@ -169,6 +169,22 @@ describe('stdin and --filename-override', () => {
   })
 })
 
+describe('edit --filename-override', () => {
+  it('a new file gets the creation rule and the format of the override path', () => {
+    const s = sandbox()
+    const prod = identity(s, 'prod')
+    const dev = identity(s, 'dev')
+    writeFileSync(join(s.dir, '.secretsrc.yaml'), `creation_rules:\n  - path_regex: prod/.*\n    age: ${prod.recipient}\n  - age: ${dev.recipient}\n`)
+    const script = join(s.dir, 'ed.js')
+    writeFileSync(script, `require('fs').writeFileSync(process.argv[2], '{"token": "new"}')`)
+    const r = s.run(['edit', '--filename-override', 'prod/app.json', 'draft.enc'], { env: { EDITOR: `'${process.execPath}' '${script}'` } })
+    expect(r.code, r.stderr).toBe(0)
+    const doc = JSON.parse(readFileSync(join(s.dir, 'draft.enc'), 'utf8'))
+    expect(doc.sops.age.map((x: { recipient: string }) => x.recipient)).toEqual([prod.recipient])
+    expect(s.run(['decrypt', '--filename-override', 'x.json', 'draft.enc'], { env: as(prod) }).stdout).toContain('"token": "new"')
+  })
+})
+
 describe('SOPS_EDITOR', () => {
   const EDITOR = `const fs = require('fs'); const f = process.argv[process.argv.length - 1]; fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/token: .*/, 'token: ' + process.argv[2]))`
 
