@@ -52,6 +52,8 @@ await build({
   external: ['@aws-sdk/*', 'fast-glob'],
   // vm.Script code cannot import(): lazy imports become require()s of bundled or external CommonJS
   supported: { 'dynamic-import': false },
+  // the version comes from package.json alone (src/version.ts)
+  define: { __SECRETS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'undefined' },
   logLevel: 'warning',
 })
 

@@ -3,7 +3,7 @@
 // and unknown commands register them all.
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { Cli, type GlobalOptions } from './context.js'
-import { VERSION } from '../version.js'
+import { packageVersion } from '../version.js'
 import { SecretsError } from '../errors.js'
 
 const cli = (cmd: Command): Cli => new Cli(cmd.optsWithGlobals<GlobalOptions>())
@@ -342,7 +342,7 @@ export function buildProgram(argv: readonly string[]): Command {
   const program = new Command('secrets')
   program
     .description('Encrypted, sops-compatible secrets files in git, decrypted on demand.')
-    .version(VERSION, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .option('-q, --quiet', 'no informational messages on stderr')
     .option('--debug', 'print stack traces on errors (also SECRETS_DEBUG=1)')
     .option('--config <path>', 'config file to use instead of searching for .secretsrc.yaml / .sops.yaml')

@@ -1,16 +1,17 @@
 // Whole-file operations: encrypt a plain tree under a fresh data key, decrypt a sops tree and
 // check its MAC, re-encrypt an edited tree under its existing key (unchanged values keep tokens).
 import { randomBytes } from 'node:crypto'
-import { decryptToken, encryptBytes, isEncToken, parseEncToken, selectGcmBackend, utf8 } from '../crypto/cipher.js'
+import { decryptToken, encryptBytes, isEncToken, parseEncToken, selectGcmBackend } from '../crypto/cipher.js'
+import { decodeUtf8, utf8 } from '../util/utf8.js'
 import { normalizeLastModified, nowLastModified, selectMacBackend } from '../crypto/mac.js'
 import { SecretsError } from '../errors.js'
 import { groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
-import { DEFAULT_RULE, SOPS_VERSION, readMetadata, writeMetadata, type Metadata, type SelectionRule } from './metadata.js'
-import { makeSelector, ruleProblem } from './select.js'
+import { DEFAULT_RULE, SOPS_VERSION, readMetadata, writeMetadata, type Metadata, type SelectionRule } from '../model/metadata.js'
+import { makeSelector, ruleProblem } from '../model/select.js'
 import { IvStash, decryptBranches, encryptBranches, type WalkCounts } from './walk.js'
 
-export { DEFAULT_RULE, type Metadata, type SelectionRule } from './metadata.js'
+export { DEFAULT_RULE, type Metadata, type SelectionRule } from '../model/metadata.js'
 export { IvStash } from './walk.js'
 
 export interface EncryptOptions {
@@ -131,7 +132,7 @@ function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
   if (token === null) throw new SecretsError('mac', 'the MAC in the metadata is not an encrypted value', { hint })
   let stored: string
   try {
-    stored = new TextDecoder().decode(decryptToken(key, token, lm))
+    stored = decodeUtf8(decryptToken(key, token, lm))
   } catch {
     throw new SecretsError('mac', 'the MAC could not be decrypted (the MAC or lastmodified was altered)', { hint })
   }
