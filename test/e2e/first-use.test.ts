@@ -34,7 +34,10 @@ describe.runIf(hasBashAndGit)('the newcomer path', () => {
     const lines = init.stderr.split('\n')
     const at = lines.indexOf('secrets: next steps:')
     expect(at, init.stderr).toBeGreaterThan(0)
-    const steps = lines.slice(at + 1).filter((l) => l.startsWith('secrets:   ')).map((l) => l.slice('secrets:   '.length))
+    const steps = lines
+      .slice(at + 1)
+      .filter((l) => l.startsWith('secrets:   '))
+      .map((l) => l.slice('secrets:   '.length))
     expect(steps.length).toBe(4)
 
     // An editor that does what a person would: put a real value where the example is.
@@ -100,7 +103,9 @@ describe('init next to an existing .sops.yaml', () => {
     const { s } = sopsRepo('\\.enc\\.yaml$')
     const r = s.run(['init'])
     expect(r.code).toBe(4)
-    expect(r.stderr).toMatch(/secrets: \.sops\.yaml has no creation rule with keys for secrets\/development\.yaml, so neither sops nor secrets could encrypt it \(.*\.sops\.yaml\) - add a rule such as "- path_regex: \^secrets\/"/)
+    expect(r.stderr).toMatch(
+      /secrets: \.sops\.yaml has no creation rule with keys for secrets\/development\.yaml, so neither sops nor secrets could encrypt it \(.*\.sops\.yaml\) - add a rule such as "- path_regex: \^secrets\/"/,
+    )
     expect(existsSync(join(s.dir, '.secretsrc.yaml'))).toBe(false)
     expect(existsSync(join(s.dir, 'secrets'))).toBe(false)
     expect(existsSync(join(s.dir, '.gitignore'))).toBe(false)
@@ -126,7 +131,12 @@ describe('a .secretsrc.yaml next to a .sops.yaml', () => {
     writeFileSync(join(s.dir, '.secretsrc.yaml'), sops.replace('^secrets/', '^config/'))
     const WARN = 'secrets: warning: .secretsrc.yaml and .sops.yaml disagree (creation_rules or stores): secrets follows .secretsrc.yaml, sops follows .sops.yaml'
     writeFileSync(join(s.dir, 'secrets', 'new.yaml'), 'A: 1\n')
-    for (const args of [['decrypt', 'production'], ['exec', 'production', '--', 'true'], ['updatekeys', '--all', '-y'], ['encrypt', 'secrets/new.yaml']]) {
+    for (const args of [
+      ['decrypt', 'production'],
+      ['exec', 'production', '--', 'true'],
+      ['updatekeys', '--all', '-y'],
+      ['encrypt', 'secrets/new.yaml'],
+    ]) {
       const r = s.run(args)
       expect(r.stderr, args.join(' ')).toContain(WARN)
     }
