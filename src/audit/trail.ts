@@ -99,40 +99,44 @@ function ensureDir(dir: string, depth: number): void {
 /** Append one entry, chained to the last. Throws on I/O errors (callers decide whether to warn). */
 export async function appendAudit(path: string, event: AuditEvent, now: Date = new Date(), lockOpts: { timeoutMs?: number } = {}): Promise<AuditEntry> {
   ensureDir(dirname(path), 0)
-  return withFileLock(path, async () => {
-    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600)
-    try {
-      const last = lastLine(fd)
-      let seq = 1
-      let prev = GENESIS
-      if (last !== undefined) {
-        prev = lineHash(last)
-        try {
-          const parsed = JSON.parse(last) as { seq?: unknown }
-          if (typeof parsed.seq === 'number' && Number.isSafeInteger(parsed.seq)) seq = parsed.seq + 1
-        } catch {
-          // a damaged last line: keep chaining to its hash; `audit verify` reports it
+  return withFileLock(
+    path,
+    async () => {
+      const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600)
+      try {
+        const last = lastLine(fd)
+        let seq = 1
+        let prev = GENESIS
+        if (last !== undefined) {
+          prev = lineHash(last)
+          try {
+            const parsed = JSON.parse(last) as { seq?: unknown }
+            if (typeof parsed.seq === 'number' && Number.isSafeInteger(parsed.seq)) seq = parsed.seq + 1
+          } catch {
+            // a damaged last line: keep chaining to its hash; `audit verify` reports it
+          }
         }
+        const entry: AuditEntry = {
+          seq,
+          time: now.toISOString(),
+          user: whoAmI(),
+          host: hostname(),
+          command: event.command,
+          ...(event.file !== undefined ? { file: event.file } : {}),
+          ...(event.env !== undefined ? { env: event.env } : {}),
+          ...(event.keys !== undefined ? { keys: event.keys } : {}),
+          ...(event.masterKey !== undefined ? { masterKey: event.masterKey } : {}),
+          outcome: event.outcome,
+          prev,
+        }
+        writeSync(fd, JSON.stringify(entry) + '\n')
+        return entry
+      } finally {
+        closeSync(fd)
       }
-      const entry: AuditEntry = {
-        seq,
-        time: now.toISOString(),
-        user: whoAmI(),
-        host: hostname(),
-        command: event.command,
-        ...(event.file !== undefined ? { file: event.file } : {}),
-        ...(event.env !== undefined ? { env: event.env } : {}),
-        ...(event.keys !== undefined ? { keys: event.keys } : {}),
-        ...(event.masterKey !== undefined ? { masterKey: event.masterKey } : {}),
-        outcome: event.outcome,
-        prev,
-      }
-      writeSync(fd, JSON.stringify(entry) + '\n')
-      return entry
-    } finally {
-      closeSync(fd)
-    }
-  }, lockOpts)
+    },
+    lockOpts,
+  )
 }
 
 export interface VerifyResult {

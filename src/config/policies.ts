@@ -55,7 +55,12 @@ export function parsePolicies(r: ConfigReader, node: YValue | undefined): Polici
       try {
         generate.set(key, parseGeneratorSpec(text, `generator for ${key}`))
       } catch (e) {
-        r.fail(spec, `${at}.generate.${key}`, (e as Error).message.replace(/^invalid generator for \S+ /, 'invalid generator '), 'use hex:N, base64:N, base64url:N, alnum:N, password:N, uuid or fernet')
+        r.fail(
+          spec,
+          `${at}.generate.${key}`,
+          (e as Error).message.replace(/^invalid generator for \S+ /, 'invalid generator '),
+          'use hex:N, base64:N, base64url:N, alnum:N, password:N, uuid or fernet',
+        )
       }
     }
     const rotation: RotationRule[] = []
@@ -75,7 +80,13 @@ export function parsePolicies(r: ConfigReader, node: YValue | undefined): Polici
 
 /** `*` matches any run of characters, `?` one; everything else literally. Names are case-sensitive. */
 export function globMatches(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's')
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  )
   return re.test(name)
 }
 

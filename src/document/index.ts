@@ -124,11 +124,11 @@ export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): P
   }
   const problem = metadata.rule === null ? undefined : ruleProblem(metadata.rule)
   if (problem !== undefined) warnings.push(`${problem} (sops treats it the same way)`)
-  return { branches, metadata, dataKey, groups, stash, warnings, macValid, fingerprints: opts.keepIvs === false ? new Map() : fingerprintsOf(file.branches) }
+  return { branches, metadata, dataKey, groups, stash, warnings, macValid, fingerprints: opts.keepIvs === false ? new Map<string, string>() : fingerprintsOf(file.branches) }
 }
 
 function fingerprintsOf(branches: MapNode[]): Map<string, string> {
-  return branches.length === 1 ? leafFingerprints(branches[0] as MapNode) : new Map()
+  return branches.length === 1 ? leafFingerprints(branches[0] as MapNode) : new Map<string, string>()
 }
 
 const nowSec = (): number => Math.floor(Date.now() / 1000)

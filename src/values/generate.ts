@@ -100,5 +100,5 @@ function password(n: number): string {
 
 function printable(s: string): string {
   const cut = s.length > 40 ? `${s.slice(0, 40)}...` : s
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return [...cut].map((c) => (c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('')
 }

@@ -10,7 +10,7 @@ import { mapEnvironment, type EnvVar } from '../outputs/env.js'
 import { environmentFiles, type LoadContext } from '../outputs/load.js'
 import { formatFromPath, storeFor, type Format } from '../stores/index.js'
 import type { PathPart } from '../tree/path.js'
-import type { MapNode, ParsedFile } from '../tree/types.js'
+import type { ParsedFile } from '../tree/types.js'
 import { ageOf, decodeAges, leafFingerprints, type Ages } from './ages.js'
 
 export interface InventoryFile {
@@ -80,7 +80,7 @@ export function variableAges(inv: Inventory, nowSec: number, gitAges: (f: Invent
   const out = new Map<string, ValueAgeInfo>()
   for (const f of inv.files) {
     if (f.metadata === null) continue
-    const branch = f.parsed.branches[0] as MapNode | undefined
+    const branch = f.parsed.branches[0]
     if (branch === undefined) continue
     const leaves = [...leafFingerprints(branch)].map(([k, fp]) => ({ key: k, path: leafPath(k), fp }))
     const meta = decodeAges(f.metadata.valueAges)

@@ -84,7 +84,9 @@ export function renderStatusText(r: StatusReport): string {
     }
     if (env.missingRequired.length > 0) out.push(`  missing required keys: ${env.missingRequired.join(', ')}`)
     for (const v of env.overdue) {
-      out.push(`  overdue: ${v.name} is ${humanAge(v.ageSec)} old, policy ${v.limitText ?? '?'}${v.generator ? ` (generated: secrets rotate-values ${env.name} --due)` : ' (rotate it at its source, then secrets set)'}`)
+      out.push(
+        `  overdue: ${v.name} is ${humanAge(v.ageSec)} old, policy ${v.limitText ?? '?'}${v.generator ? ` (generated: secrets rotate-values ${env.name} --due)` : ' (rotate it at its source, then secrets set)'}`,
+      )
     }
     const known = env.values.filter((v) => v.limitSec !== undefined)
     if (known.length > 0) out.push(`  rotation: ${known.length - env.overdue.length} of ${known.length} values within policy`)

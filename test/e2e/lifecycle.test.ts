@@ -107,11 +107,19 @@ describe('required keys', () => {
     expect(e.stderr.trim().split('\n')).toHaveLength(1)
     expect(p.run(['render', 'dotenv', 'production']).code).toBe(9)
     expect(p.run(['exec-file', 'production', '--', 'cat', '{}']).code).toBe(9)
-    const lib = spawnSync(process.execPath, ['--input-type=module', '-e', `import('${join(BIN, '..', '..', 'index.js')}').then(m => m.loadSecrets({ env: 'production', cwd: process.cwd() })).then(() => console.log('loaded'), e => { console.log(e.code, e.message); })`], {
-      cwd: p.s.dir,
-      env: { ...p.s.env, ...p.env },
-      encoding: 'utf8',
-    })
+    const lib = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import('${join(BIN, '..', '..', 'index.js')}').then(m => m.loadSecrets({ env: 'production', cwd: process.cwd() })).then(() => console.log('loaded'), e => { console.log(e.code, e.message); })`,
+      ],
+      {
+        cwd: p.s.dir,
+        env: { ...p.s.env, ...p.env },
+        encoding: 'utf8',
+      },
+    )
     expect(lib.stdout).toMatch(/missing-required .*DATABASE_PASSWORD, JWT_SECRET_KEY/)
     ok(p.run(['generate', 'production']))
     ok(p.run(['set', 'production', 'DATABASE_PASSWORD'], { input: 'pw' }))
@@ -183,7 +191,18 @@ describe.runIf(withFaketime)('value ages under a fake clock', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace(/\n\s*secrets_value_ages: .*\n/, '\n'))
     expect(readFileSync(file, 'utf8')).not.toMatch(/secrets_value_ages/)
     git('add', '-A')
-    spawnSync('git', ['commit', '-qm', 'old'], { cwd: p.s.dir, env: { ...p.s.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z' } })
+    spawnSync('git', ['commit', '-qm', 'old'], {
+      cwd: p.s.dir,
+      env: {
+        ...p.s.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+        GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
+        GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
+      },
+    })
     const st = JSON.parse(p.run(['status', 'production', '--json', '--no-open'], { at: '2025-03-02 00:00:00' }).stdout) as {
       environments: { values: { name: string; ageSec: number; ageSource: string }[] }[]
     }
@@ -201,7 +220,11 @@ describe.runIf(withSops)('real sops and the value-ages field', () => {
     newFile(p, 'app.json', '{"A": "1", "nested": {"B": "2"}}\n')
     newFile(p, 'app.env', 'A=1\nB=two words\n')
     newFile(p, 'app.yaml', 'A: 1\nB: [x, y]\n')
-    for (const [file, format] of [['secrets/app.json', 'json'], ['secrets/app.env', 'dotenv'], ['secrets/app.yaml', 'yaml']] as const) {
+    for (const [file, format] of [
+      ['secrets/app.json', 'json'],
+      ['secrets/app.env', 'dotenv'],
+      ['secrets/app.yaml', 'yaml'],
+    ] as const) {
       ok(p.run(['set', file, 'A'], { input: 'changed' }))
       ok(p.run(['rotate', file]))
       expect(readFileSync(join(p.s.dir, file), 'utf8')).toMatch(/secrets_value_ages/)
@@ -278,7 +301,11 @@ describe('audit trail', () => {
     const token = ok(p.run(['get', 'production', 'TOKEN'])).stdout
     expect(text).not.toContain(token)
     expect(ok(p.run(['audit', 'verify'])).stderr).toMatch(/intact: 14 entries/) // the 13 above and the `get` just before
-    expect(ok(p.run(['audit', '--json', '--env', 'production'])).stdout.trim().split('\n').length).toBeGreaterThan(5)
+    expect(
+      ok(p.run(['audit', '--json', '--env', 'production']))
+        .stdout.trim()
+        .split('\n').length,
+    ).toBeGreaterThan(5)
 
     const removed = lines.filter((_, i) => i !== 4).join('\n') + '\n'
     writeFileSync(p.trail, removed)

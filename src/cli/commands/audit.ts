@@ -15,7 +15,8 @@ interface Flags {
 
 export async function audit(cli: Cli, action: string | undefined, flags: Flags): Promise<void> {
   const path = trailPath(cli.env, await cli.config())
-  if (action !== undefined && action !== 'verify' && action !== 'list') throw usage(`unknown audit action "${action.slice(0, 20)}"`, 'use `secrets audit` to list, `secrets audit verify` to check the trail')
+  if (action !== undefined && action !== 'verify' && action !== 'list')
+    throw usage(`unknown audit action "${action.slice(0, 20)}"`, 'use `secrets audit` to list, `secrets audit verify` to check the trail')
   if (path === null) {
     cli.info('the audit trail is turned off (audit: false in the config, or SECRETS_AUDIT=off)')
     return
@@ -32,7 +33,12 @@ export async function audit(cli: Cli, action: string | undefined, flags: Flags):
   }
   if (action === 'verify') {
     const r = verifyTrail(text)
-    if (!r.ok) throw new SecretsError('check', `the audit trail is broken: ${r.problem ?? 'unknown problem'}`, { file: cli.display(path), where: `line ${r.line ?? '?'}`, hint: 'restore the trail from a backup; entries after the break cannot be trusted' })
+    if (!r.ok)
+      throw new SecretsError('check', `the audit trail is broken: ${r.problem ?? 'unknown problem'}`, {
+        file: cli.display(path),
+        where: `line ${r.line ?? '?'}`,
+        hint: 'restore the trail from a backup; entries after the break cannot be trusted',
+      })
     cli.info(`the audit trail is intact: ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'} (${cli.display(path)})`)
     return
   }
@@ -63,7 +69,7 @@ export async function audit(cli: Cli, action: string | undefined, flags: Flags):
   }
   const rows = entries.map((e) =>
     [e.time.replace(/\.\d+Z$/, 'Z'), `${e.user}@${e.host}`, e.command, e.env ?? '-', e.file ?? '-', e.keys === undefined ? '' : e.keys.join(','), e.masterKey ?? '', e.outcome]
-      .map((c) => c.replace(/[\u0000-\u001f\u007f]/g, '?'))
+      .map((c) => [...c].map((ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? '?' : ch)).join(''))
       .join('  '),
   )
   await writeStdout(rows.length === 0 ? '' : rows.join('\n') + '\n')

@@ -22,7 +22,11 @@ export async function diff(cli: Cli, a: string, b: string, flags: { json?: boole
   } else {
     const lines = [...onlyA.map((n) => `- ${n}  (only in ${ia.name})`), ...onlyB.map((n) => `+ ${n}  (only in ${ib.name})`)]
     await writeStdout(lines.length === 0 ? '' : lines.join('\n') + '\n')
-    cli.info(lines.length === 0 ? `${ia.name} and ${ib.name} have the same ${na.size} keys` : `${onlyA.length} only in ${ia.name}, ${onlyB.length} only in ${ib.name}, ${[...na].filter((n) => nb.has(n)).length} in both`)
+    cli.info(
+      lines.length === 0
+        ? `${ia.name} and ${ib.name} have the same ${na.size} keys`
+        : `${onlyA.length} only in ${ia.name}, ${onlyB.length} only in ${ib.name}, ${[...na].filter((n) => nb.has(n)).length} in both`,
+    )
   }
   if (flags.check && onlyA.length + onlyB.length > 0) {
     throw new SecretsError('check', `${ia.name} and ${ib.name} do not have the same keys`, { hint: 'add the missing keys (secrets set), or drop --check' })

@@ -104,5 +104,5 @@ export async function rotateValues(cli: Cli, env: string, keys: string[], flags:
 
 function leafMap(f: Inventory['files'][number]): Map<string, string> {
   const b = f.parsed.branches[0]
-  return b === undefined ? new Map() : leafFingerprints(b)
+  return b === undefined ? new Map<string, string>() : leafFingerprints(b)
 }

@@ -12,7 +12,7 @@ import { formatFromPath, storeFor } from '../../stores/index.js'
 import { leafFingerprints } from '../../values/ages.js'
 import { environmentNames, inventoryOf, variableAges } from '../../values/inventory.js'
 import { complianceOf, renderStatusHtml, renderStatusText, type EnvironmentStatus, type FileStatus, type StatusReport, type ValueAge } from '../../values/status-report.js'
-import { formatGeneratorSpec } from '../../values/generate.js'
+import { formatGeneratorSpec, type GeneratorSpec } from '../../values/generate.js'
 import { type Cli } from '../context.js'
 import { keyDriftFor } from '../drift.js'
 
@@ -37,11 +37,20 @@ export async function status(cli: Cli, envs: string[], flags: Flags): Promise<vo
     environments.push(env)
     try {
       const inv = await inventoryOf({ cwd: cli.cwd, config, ctx: cli.keyContext(), display: (p) => cli.display(p) }, name)
-      const ages = variableAges(inv, nowSec, (f) => agesFromGit(f.path, f.parsed.branches[0] ? leafFingerprints(f.parsed.branches[0]) : new Map()))
-      const gens = config ? generators(config.policies, inv.name) : new Map()
+      const ages = variableAges(inv, nowSec, (f) => agesFromGit(f.path, f.parsed.branches[0] ? leafFingerprints(f.parsed.branches[0]) : new Map<string, string>()))
+      const gens = config ? generators(config.policies, inv.name) : new Map<string, GeneratorSpec>()
       for (const f of inv.files) {
         seenFiles.add(f.path)
-        const fs: FileStatus = { file: f.file, format: f.format, encrypted: f.metadata !== null, masterKeys: [], canOpen: undefined, openError: undefined, keyCount: inv.vars.filter((v) => v.file === f.file).length, drift: undefined }
+        const fs: FileStatus = {
+          file: f.file,
+          format: f.format,
+          encrypted: f.metadata !== null,
+          masterKeys: [],
+          canOpen: undefined,
+          openError: undefined,
+          keyCount: inv.vars.filter((v) => v.file === f.file).length,
+          drift: undefined,
+        }
         env.files.push(fs)
         if (f.metadata === null) {
           problems.push(`${f.file} (${name}) is not encrypted`)
@@ -68,7 +77,12 @@ export async function status(cli: Cli, envs: string[], flags: Flags): Promise<vo
         }
       }
       env.keyCount = inv.vars.length
-      env.missingRequired = config ? missingRequired(requiredKeys(config.policies, inv.name), inv.vars.map((v) => v.name)) : []
+      env.missingRequired = config
+        ? missingRequired(
+            requiredKeys(config.policies, inv.name),
+            inv.vars.map((v) => v.name),
+          )
+        : []
       for (const m of env.missingRequired) problems.push(`${name} lacks the required key ${m}`)
       for (const v of inv.vars) {
         const rule = config ? rotationFor(config.policies, inv.name, v.name) : undefined
