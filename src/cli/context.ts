@@ -127,7 +127,9 @@ export class Cli {
     if (/[\\/]/.test(arg) || isFile(asPath)) return { path: asPath }
     const { resolveTarget } = await import('../config/index.js')
     const config = await this.config()
-    return resolveTarget(config, arg, this.cwd)
+    const resolved = resolveTarget(config, arg, this.cwd)
+    if (resolved.environment !== undefined) this.noteAudit({ env: resolved.environment })
+    return resolved
   }
 }
 
