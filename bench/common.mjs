@@ -1,8 +1,9 @@
-// Shared by the bench scripts: the built CLI, a throwaway HOME with a fresh age identity, an
-// environment without NODE_EXTRA_CA_CERTS (it adds ~130 ms to every Node start here and would hide
-// our own cost), and medians of whole-process runs.
+// Shared by the bench scripts: the built CLI, a throwaway HOME with a fresh age identity (its own
+// ~/.cache, so the per-user code cache starts empty), an environment without NODE_EXTRA_CA_CERTS
+// (it adds ~130 ms to every Node start here and would hide our own cost), medians of
+// whole-process runs, and the package installed from its tarball as a user gets it.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,4 +35,22 @@ export function median(cmd, args, { env, cwd, runs }) {
   }
   times.sort((a, b) => a - b)
   return times[Math.floor(times.length / 2)]
+}
+
+/**
+ * The package as a user installs it: the built tree staged, the lockfile written out as
+ * npm-shrinkwrap.json (as prepack does), `npm pack --ignore-scripts` (no rebuild), then
+ * `npm install -g --prefix <tmp>` of the tarball. Returns the installed `main.js` (run it with
+ * this Node, as the installed `secrets` link would be with `node` first on PATH).
+ */
+export function installPackage(work) {
+  const stage = join(work, 'stage')
+  for (const f of ['package.json', 'package-lock.json', 'README.md', 'dist']) cpSync(join(root, f), join(stage, f), { recursive: true })
+  execFileSync(process.execPath, [join(root, 'scripts', 'shrinkwrap.mjs')], { cwd: stage })
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0]
+  const prefix = join(work, 'prefix')
+  const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)))
+  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, packed.filename)], { cwd: work, env: npmEnv, stdio: 'ignore' })
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  return join(prefix, 'lib', 'node_modules', pkg.name, 'dist', 'cli', 'main.js')
 }

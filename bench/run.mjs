@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { benchSetup, bin, median as medianOf, root } from './common.mjs'
+import { benchSetup, bin, installPackage, median as medianOf, root } from './common.mjs'
 
 const runs = Number(process.env.BENCH_RUNS ?? 21)
 const { env, work, recipient } = benchSetup('secrets-bench-')
@@ -31,16 +31,24 @@ for (let f = 0; f < 100; f++) {
 writeFileSync(join(work, 'secrets', 'single.yaml'), thousand.join('\n') + '\n')
 await Promise.all([...files, join(work, 'secrets', 'single.yaml')].map((p) => encryptFile(p, { age: [recipient], inPlace: true, cwd: work })))
 
-const median = (cmd, args) => medianOf(cmd, args, { env, cwd: work, runs })
+const median = (cmd, args, extraEnv = {}) => medianOf(cmd, args, { env: { ...env, ...extraEnv }, cwd: work, runs })
 
+// The same start-up from the package as installed from its tarball (its own node_modules, its
+// own per-user code cache made on the first run), not only from this work tree.
+const installed = installPackage(work)
+
+const NO_CACHE = { SECRETS_NO_CODE_CACHE: '1' }
 const cases = [
   ['node -e 0 (baseline)', process.execPath, ['-e', '0'], null],
   ['secrets --help', process.execPath, [bin, '--help'], 1.5],
   ['secrets decrypt, 50-key age YAML', process.execPath, [bin, 'decrypt', join(work, 'fifty.yaml')], 2],
+  ['installed: secrets --help', process.execPath, [installed, '--help'], 1.5],
+  ['installed: secrets decrypt, 50 keys', process.execPath, [installed, 'decrypt', join(work, 'fifty.yaml')], 2],
+  ['installed: the same, no code cache', process.execPath, [installed, 'decrypt', join(work, 'fifty.yaml')], null, NO_CACHE],
   ['secrets exec ENV -- true, 1 file x 1000', process.execPath, [bin, 'exec', 'single', '--', 'true'], null],
   ['secrets exec ENV -- true, 100 files x 10', process.execPath, [bin, 'exec', 'hundred', '--', 'true'], null],
 ]
-const results = cases.map(([name, cmd, args, budget]) => ({ name, ms: median(cmd, args), budget }))
+const results = cases.map(([name, cmd, args, budget, extraEnv]) => ({ name, ms: median(cmd, args, extraEnv), budget }))
 const base = results[0].ms
 console.log(`medians of ${runs} runs, ratios to node -e 0 (budgets from docs/architecture.md)`)
 for (const r of results) {

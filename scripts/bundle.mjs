@@ -1,15 +1,14 @@
 // Build the CLI into dist/cli/: esbuild bundles src/cli/main.ts (CommonJS, one file: dynamic
 // imports become lazy initialisers, nothing is evaluated before it is needed) into bundle.js;
-// main.js is scripts/cli-entry.cjs with the program's own --help text and version embedded; then a
-// training run (encrypt + decrypt of a sample file) writes bundle.js.v8cache, the V8 code cache
-// main.js loads the bundle with. Together they keep start-up near `node -e 0` (architecture
-// speed budgets). The AWS SDK stays outside the bundle: loaded from node_modules when KMS is used.
+// main.js is scripts/cli-entry.cjs with the program's own --help text, the version and the
+// bundle's SHA-256 embedded. main.js keeps a V8 code cache of the bundle per user, made on the
+// first run with the user's own Node (no cache is shipped: one would only fit the builder's exact
+// Node). Together they keep start-up near `node -e 0` (architecture speed budgets). The AWS SDK stays outside the bundle: loaded from node_modules when KMS is used.
 // tsc still emits dist/ for the library API and its type declarations.
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const out = join(process.cwd(), 'dist', 'cli')
@@ -36,15 +35,6 @@ for (const [spec, name] of Object.entries(VENDOR)) {
 const vendorPlugin = {
   name: 'vendor',
   setup(b) {
-    // commander requires child_process at load time, only to run executable subcommands, which we
-    // do not use: hand it a proxy that loads the real module on first use
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      args.importer.includes(`${'node_modules'}/commander/`) ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
-    )
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      contents: "module.exports = new Proxy({}, { get: (_, k) => process.getBuiltinModule('node:child_process')[k] })",
-      loader: 'js',
-    }))
     // yaml's ES module build (its "browser" entry, plain ESM without browser APIs) tree-shakes and
     // needs no CommonJS wrapper; its Node entry is CommonJS that evaluates every module up front
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(process.cwd(), 'node_modules', 'yaml', 'browser', 'index.js') }))
@@ -62,6 +52,8 @@ await build({
   external: ['@aws-sdk/*', 'fast-glob'],
   // vm.Script code cannot import(): lazy imports become require()s of bundled or external CommonJS
   supported: { 'dynamic-import': false },
+  // the version comes from package.json alone (src/version.ts)
+  define: { __SECRETS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'undefined' },
   logLevel: 'warning',
 })
 
@@ -72,31 +64,17 @@ const bundlePath = join(out, 'bundle.js')
 if (readFileSync(bundlePath).some((b) => b > 0x7f)) throw new Error('dist/cli/bundle.js is not pure ASCII; main.js reads it as latin1')
 writeFileSync(bundlePath, `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundlePath, 'latin1')}\n})`, 'latin1')
 
-function writeEntry(help, cacheSha256 = '') {
+const bundleSha256 = createHash('sha256').update(readFileSync(bundlePath)).digest('hex')
+function writeEntry(help) {
   const entry = readFileSync('scripts/cli-entry.cjs', 'utf8')
     .replace('__HELP__', JSON.stringify(help))
     .replace('__VERSION__', JSON.stringify(pkg.version))
-    .replace('__CACHE_SHA256__', JSON.stringify(cacheSha256))
+    .replace('__BUNDLE_SHA256__', JSON.stringify(bundleSha256))
   writeFileSync(join(out, 'main.js'), entry)
   chmodSync(join(out, 'main.js'), 0o755)
 }
 
 writeEntry('')
-const env = { ...process.env, SECRETS_FULL_HELP: '1' }
+const env = { ...process.env, SECRETS_FULL_HELP: '1', SECRETS_NO_CODE_CACHE: '1' }
 delete env.COLUMNS
-const help = execFileSync(process.execPath, [join(out, 'main.js'), '--help'], { env, encoding: 'utf8' })
-writeEntry(help)
-
-// Training run for the code cache: the decrypt path is the one with a start-up budget.
-const work = mkdtempSync(join(tmpdir(), 'secrets-build-'))
-try {
-  const trainEnv = { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), SECRETS_NO_CODE_CACHE: '1' }
-  const cli = (args, extra = {}) => execFileSync(process.execPath, [join(out, 'main.js'), ...args], { env: { ...trainEnv, ...extra }, cwd: work, encoding: 'utf8' })
-  const recipient = cli(['keygen', '-q']).trim()
-  writeFileSync(join(work, 'train.yaml'), '# sample\napp:\n    name_unencrypted: demo\ndb:\n    password: pw\n    port: 5432\nlist: [a, 1.5, true]\n')
-  cli(['encrypt', '-q', '-i', '--age', recipient, 'train.yaml'])
-  cli(['decrypt', 'train.yaml'], { SECRETS_WRITE_CODE_CACHE: '1' })
-} finally {
-  rmSync(work, { recursive: true, force: true })
-}
-writeEntry(help, createHash('sha256').update(readFileSync(join(out, 'bundle.js.v8cache'))).digest('hex'))
+writeEntry(execFileSync(process.execPath, [join(out, 'main.js'), '--help'], { env, encoding: 'utf8' }))

@@ -1,4 +1,4 @@
-// The library API: what `import { loadSecrets } from 'secrets'` gives a Node program. The same
+// The library API: what `import { loadSecrets } from 'secrets-sops'` gives a Node program. The same
 // resolution, decryption and environment mapping as the CLI, so a program and `secrets exec`
 // always see the same variables. Importing this module loads no key backend (AWS SDK, age
 // library): each is loaded on first use.
@@ -83,7 +83,7 @@ const selection = (o: LoadSecretsOptionsBase): { only?: string[]; prefix?: strin
  * Throws SecretsError (`code` says why: 'no-key', 'mac', 'input', 'config', 'usage', ...).
  *
  * ```ts
- * import { loadSecrets } from 'secrets'
+ * import { loadSecrets } from 'secrets-sops'
  * await loadSecrets({ env: 'production' })
  * ```
  */

@@ -18,6 +18,8 @@ export class Cli {
   readonly env: NodeJS.ProcessEnv
   readonly cwd: string
   private configCache: LoadedConfig | null | undefined
+  /** The "reading stdin as ..." note was printed (once per run). */
+  stdinNoted = false
 
   constructor(
     readonly opts: GlobalOptions,
@@ -93,6 +95,17 @@ export async function formatFor(path: string, override: string | undefined, fall
   if (override !== undefined) return parseFormat(override)
   if (path === '-' && fallback !== undefined) return fallback
   return formatFromPath(path)
+}
+
+/**
+ * Stdin has no file name to take a format from: without --input-type (or --filename-override) it
+ * is read as sops reads it, as binary. Say so on stderr, once, so a YAML or JSON file piped in
+ * without --input-type is not a mystery.
+ */
+export function noteStdinFormat(cli: Cli, typePath: string, format: Format): void {
+  if (typePath !== '-' || cli.stdinNoted) return
+  cli.stdinNoted = true
+  cli.info(`reading stdin as ${format} (no --input-type or --filename-override given; for another format pass --input-type yaml, json, dotenv or ini)`)
 }
 
 /** The key-type priority from --decryption-order or SOPS_DECRYPTION_ORDER (validated). */

@@ -1,4 +1,4 @@
-// The user's editor: which command (SECRETS_EDITOR, VISUAL, EDITOR, else vim/nano/vi on PATH),
+// The user's editor: which command (SECRETS_EDITOR, SOPS_EDITOR, VISUAL, EDITOR, else vim/nano/vi on PATH),
 // running it on one file with the terminal handed over (no shell), and the y/N reopen prompt.
 import { spawn } from 'node:child_process'
 import { accessSync, constants, statSync } from 'node:fs'
@@ -13,7 +13,11 @@ export interface EditorCommand {
   source: string
 }
 
-const VARIABLES = ['SECRETS_EDITOR', 'VISUAL', 'EDITOR'] as const
+/**
+ * Ours first, then sops' own variable (sops reads SOPS_EDITOR before EDITOR, and knows no VISUAL),
+ * then the general ones, VISUAL before EDITOR as most Unix tools do.
+ */
+export const EDITOR_VARIABLES = ['SECRETS_EDITOR', 'SOPS_EDITOR', 'VISUAL', 'EDITOR'] as const
 const FALLBACKS = ['vim', 'nano', 'vi'] as const
 
 function onPath(cmd: string, env: NodeJS.ProcessEnv): boolean {
@@ -34,7 +38,7 @@ function onPath(cmd: string, env: NodeJS.ProcessEnv): boolean {
 
 /** The editor command line, split shell-style so `code --wait` or `"my editor" -f` work. */
 export function editorCommand(env: NodeJS.ProcessEnv): EditorCommand {
-  for (const name of VARIABLES) {
+  for (const name of EDITOR_VARIABLES) {
     const raw = env[name]
     if (raw === undefined || raw.trim() === '') continue
     const argv = splitCommand(raw)
@@ -43,7 +47,7 @@ export function editorCommand(env: NodeJS.ProcessEnv): EditorCommand {
   }
   const found = FALLBACKS.find((c) => onPath(c, env))
   if (found === undefined) {
-    throw new SecretsError('editor', 'no editor found: SECRETS_EDITOR, VISUAL and EDITOR are unset and neither vim, nano nor vi is on PATH', {
+    throw new SecretsError('editor', 'no editor found: SECRETS_EDITOR, SOPS_EDITOR, VISUAL and EDITOR are unset and neither vim, nano nor vi is on PATH', {
       hint: 'set EDITOR (e.g. export EDITOR="code --wait")',
     })
   }

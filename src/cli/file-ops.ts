@@ -5,7 +5,7 @@ import { readInput, writeFileAtomic } from '../io/files.js'
 import { storeFor } from '../stores/index.js'
 import type { Store } from '../stores/store.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
-import { type Cli, decryptionOrder, formatFor } from './context.js'
+import { type Cli, decryptionOrder, formatFor, noteStdinFormat } from './context.js'
 
 export interface OpenFile {
   path: string
@@ -18,7 +18,9 @@ export interface OpenFile {
 }
 
 export async function openEncrypted(cli: Cli, path: string, opts: { ignoreMac?: boolean; inputType?: string; decryptionOrder?: string } = {}): Promise<OpenFile> {
-  const store = await storeFor(await formatFor(path, opts.inputType))
+  const format = await formatFor(path, opts.inputType)
+  if (opts.inputType === undefined) noteStdinFormat(cli, path, format)
+  const store = await storeFor(format)
   const original = readInput(path)
   const parsed = store.parse(original, 'encrypted')
   const order = decryptionOrder(opts.decryptionOrder, cli.env)

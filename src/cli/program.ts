@@ -3,7 +3,8 @@
 // and unknown commands register them all.
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { Cli, type GlobalOptions } from './context.js'
-import { VERSION } from '../version.js'
+import { packageVersion } from '../version.js'
+import { SecretsError } from '../errors.js'
 
 const cli = (cmd: Command): Cli => new Cli(cmd.optsWithGlobals<GlobalOptions>())
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)]
@@ -54,7 +55,7 @@ const encrypt: Register = (program) => {
     .option('--aws-profile <name>', 'AWS profile for the --kms keys')
     .addOption(typeOption('--input-type <type>', 'format of the input (default: from the extension)'))
     .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
-    .option('--filename-override <path>', 'path used to pick the creation rule and format (for stdin)')
+    .option('--filename-override <path>', 'pick the creation rule and the formats by this path instead of the file\'s (needed for stdin without --input-type)')
     .option('--unencrypted-suffix <suffix>', 'leave keys ending with this suffix in clear (default _unencrypted)')
     .option('--encrypted-suffix <suffix>', 'encrypt only keys ending with this suffix')
     .option('--unencrypted-regex <re>', 'leave keys matching this regex in clear')
@@ -78,6 +79,7 @@ const decrypt: Register = (program) => {
     .option('--extract <path>', 'only this value, e.g. \'["database"]["password"]\' or database.password')
     .addOption(typeOption('--input-type <type>', 'format of the input (default: from the extension)'))
     .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
+    .option('--filename-override <path>', 'decide the input and output formats by this path instead of the file\'s (for stdin, as sops)')
     .option('--ignore-mac', 'decrypt even when the MAC is missing or does not match (tampering goes undetected)')
     .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms (also SOPS_DECRYPTION_ORDER)')
     .option('--indent <n>', 'indentation: YAML 2-9 spaces (default 4); JSON 0-16 spaces (default a tab)', int(0, 16))
@@ -88,14 +90,15 @@ const decrypt: Register = (program) => {
 const edit: Register = (program) => {
   program
     .command('edit')
-    .description('open the decrypted file in $SECRETS_EDITOR / $VISUAL / $EDITOR and re-encrypt what changed')
+    .description('open the decrypted file in $SECRETS_EDITOR / $SOPS_EDITOR / $VISUAL / $EDITOR and re-encrypt what changed')
     .argument('<file>', 'file path or environment name (created from the creation rule if absent)')
     .option('--ignore-mac', 'open even when the MAC does not match')
     .addOption(typeOption('--input-type <type>', 'format of the file (default: from the extension)'))
     .addHelpText(
       'after',
       `
-  Editor: $SECRETS_EDITOR, else $VISUAL, else $EDITOR (a command line: "code --wait" works),
+  Editor: $SECRETS_EDITOR, else $SOPS_EDITOR, else $VISUAL, else $EDITOR (a command line:
+  "code --wait" works),
   else vim, nano or vi from PATH. The plaintext lives only in a private 0700 directory
   (/dev/shm when available, or $SECRETS_TMPDIR) that is removed on every exit.
   Exit codes: 0 saved or nothing changed, 3 the edited content is invalid, 8 the editor
@@ -270,11 +273,76 @@ function commandName(argv: readonly string[]): string | undefined {
   return undefined
 }
 
+/** Edit distance (insert, delete, substitute, swap neighbours), for "did you mean". */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[]
+      const up = d[i - 1] as number[]
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1)
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number
+}
+
+/**
+ * `secrets foo` or `secrets foo --help` (commander would print the general help and exit 0 for the
+ * latter) and `secrets help foo`: one usage line, exit 2, with the closest command name if any.
+ */
+function refuseUnknownCommand(argv: readonly string[], name: string | undefined): void {
+  let unknown = name
+  if (name === 'help') {
+    const i = argv.indexOf('help')
+    unknown = argv.slice(i + 1).find((a) => !a.startsWith('-'))
+  }
+  if (unknown === undefined || unknown === 'help' || COMMANDS[unknown] !== undefined) return
+  const shown = JSON.stringify(unknown.slice(0, 40)).replace(/[\u007f-\u009f]/g, '?')
+  const close = Object.keys(COMMANDS)
+    .map((c) => ({ c, d: distance(unknown.slice(0, 40), c) }))
+    .filter((x) => x.d <= Math.max(1, Math.floor(x.c.length / 3)))
+    .sort((a, b) => a.d - b.d)[0]
+  throw new SecretsError('usage', `unknown command ${shown}`, {
+    hint: close !== undefined ? `did you mean \`secrets ${close.c}\`? (\`secrets --help\` lists the commands)` : `\`secrets --help\` lists the commands: ${Object.keys(COMMANDS).join(', ')}`,
+  })
+}
+
+/**
+ * exec / exec-file without `--`: once the command word has started, an option-like word (`node -e`,
+ * `ls -la`, even `--version`, which commander would answer itself) belongs to the command, so
+ * refuse and say to put `--` before the command rather than guess.
+ */
+function refuseOptionsAfterCommand(program: Command, name: string, argv: readonly string[]): void {
+  if (argv.includes('--')) return
+  const sub = program.commands.find((c) => c.name() === name)
+  if (sub === undefined) return
+  const known = [...program.options, ...sub.options]
+  const takesValue = (flag: string): boolean => {
+    if (flag.includes('=')) return false
+    const o = known.find((x) => x.long === flag || x.short === flag)
+    return o !== undefined && (o.required || o.optional)
+  }
+  const words: string[] = []
+  for (let i = argv.indexOf(name) + 1; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (a.startsWith('-') && a !== '-') {
+      if (words.length >= 2) {
+        const env = words[0] as string
+        throw new SecretsError('usage', `${JSON.stringify(a.slice(0, 40))} comes after the command, so it is not an option of \`secrets ${name}\``, {
+          hint: `put -- before the command so that its options reach it: secrets ${name} [options] ${env.slice(0, 40)} -- COMMAND ARGS...`,
+        })
+      }
+      if (takesValue(a)) i++
+    } else words.push(a)
+  }
+}
+
 export function buildProgram(argv: readonly string[]): Command {
   const program = new Command('secrets')
   program
     .description('Encrypted, sops-compatible secrets files in git, decrypted on demand.')
-    .version(VERSION, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .option('-q, --quiet', 'no informational messages on stderr')
     .option('--debug', 'print stack traces on errors (also SECRETS_DEBUG=1)')
     .option('--config <path>', 'config file to use instead of searching for .secretsrc.yaml / .sops.yaml')
@@ -285,6 +353,8 @@ export function buildProgram(argv: readonly string[]): Command {
   const one = name !== undefined ? COMMANDS[name] : undefined
   if (one !== undefined) one(program)
   else for (const register of new Set(Object.values(COMMANDS))) register(program)
+  refuseUnknownCommand(argv, name)
+  if (name === 'exec' || name === 'exec-file') refuseOptionsAfterCommand(program, name, argv)
   program.addHelpText(
     'after',
     `

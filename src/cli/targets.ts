@@ -91,7 +91,7 @@ async function isEncryptedFile(path: string): Promise<boolean> {
   }
   if (!bytes.includes('sops') || !bytes.includes('ENC[AES256_GCM,')) return false
   const { storeFor, formatFromPath } = await import('../stores/index.js')
-  const { readMetadata } = await import('../document/metadata.js')
+  const { readMetadata } = await import('../model/metadata.js')
   try {
     readMetadata((await storeFor(formatFromPath(path))).parse(bytes, 'encrypted').metadata)
     return true

@@ -1,5 +1,5 @@
 // The config layer: find and load `.secretsrc.yaml` / `.sops.yaml`, pick the creation rule and
-// master keys for a file, resolve environment names, translate RE2 patterns.
+// master keys for a file, resolve environment names.
 export type {
   CreationRule,
   KeyGroupSpec,
@@ -14,6 +14,5 @@ export { CONFIG_NAMES, findConfig } from './discover.js'
 export { DEFAULT_SECRETS_DIR, loadConfig, parseConfig } from './load.js'
 export { findCreationRule, keyGroupsFromRule, matchCreationRule, rulePath, type CliKeys } from './match.js'
 export { kmsKeyIdentity, parseEncryptionContext, parseKmsList } from './keys.js'
-export { compileRegex, regexError, translateRegex, type RegexResult } from './regex.js'
 export { ENVIRONMENT_EXTENSIONS, listEnvironments, resolveEnvironmentFiles, resolveTarget, severalFiles } from './targets.js'
 export { ENV_NAME, renderInitialConfig } from './init.js'

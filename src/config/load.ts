@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
 import { SecretsError } from '../errors.js'
+import { conflictMarkerLine } from '../stores/conflict.js'
 import { parseCreationRules } from './rules.js'
 import type { LoadedConfig, StoresConfig } from './types.js'
 import { ConfigReader, type YValue } from './yaml-reader.js'
@@ -23,7 +24,16 @@ export function loadConfig(path: string): LoadedConfig {
       cause: e,
     })
   }
-  return parseConfig(file, text)
+  try {
+    return parseConfig(file, text)
+  } catch (e) {
+    const line = e instanceof SecretsError ? conflictMarkerLine(Buffer.from(text, 'utf8')) : undefined
+    if (line === undefined) throw e
+    throw new SecretsError('config', `the config file has git merge conflict markers (<<<<<<< at line ${line}, then ======= and >>>>>>>): a merge or rebase was not finished`, {
+      file,
+      hint: 'edit it to keep the lines you want and delete the marker lines, then git add it',
+    })
+  }
 }
 
 /** Parse config text as if read from `file` (absolute). */

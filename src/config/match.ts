@@ -4,7 +4,7 @@
 import { resolve, sep } from 'node:path'
 import { SecretsError } from '../errors.js'
 import { addOther, dedupeGroup, emptyGroup, groupSize, parseKmsList, splitAgeRecipients, splitList, splitPgpFingerprints } from './keys.js'
-import { translateRegex } from './regex.js'
+import { translateRegex } from '../model/regex.js'
 import type { CreationRule, KeyGroupSpec, LoadedConfig } from './types.js'
 
 /** The path that `path_regex` sees: absolute, minus `<config dir>/` when under it. */

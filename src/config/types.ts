@@ -1,42 +1,13 @@
 // The typed shape of a loaded `.secretsrc.yaml` / `.sops.yaml`. Only data here; parsing lives in
 // load.ts and rules.ts, decisions (which rule, which keys, which file) in match.ts and targets.ts.
-import { RULE_KINDS } from '../document/metadata.js'
+import type { KeyGroupSpec } from '../keys/spec.js'
+import { RULE_KINDS, type RuleKind as SelectionKind, type SelectionRule } from '../model/metadata.js'
 
-/** An AWS KMS key as a creation rule or the command line names it. */
-export interface KmsKeySpec {
-  arn: string
-  role?: string
-  context?: Record<string, string>
-  awsProfile?: string
-}
+export type { KeyGroupSpec, KmsKeySpec } from '../keys/spec.js'
+export type { RuleKind as SelectionKind, SelectionRule } from '../model/metadata.js'
 
-/**
- * One key group. `other` holds key types we only carry along, by metadata type name, each as its
- * identity string (8.6): `gcp_kms` resource ids, `azure_kv` URLs `https://VAULT/keys/NAME[/VERSION]`,
- * `hc_vault` transit URIs, `hckms` key ids; `plugins` entries are kept raw. Only non-empty lists.
- */
-export interface KeyGroupSpec {
-  age: string[]
-  pgp: string[]
-  kms: KmsKeySpec[]
-  other: Record<string, unknown[]>
-}
-
-export type SelectionKind =
-  | 'unencrypted_suffix'
-  | 'encrypted_suffix'
-  | 'unencrypted_regex'
-  | 'encrypted_regex'
-  | 'unencrypted_comment_regex'
-  | 'encrypted_comment_regex'
-
-/** The six sops selection rules (one list, kept by the document layer that applies them). */
+/** The six sops selection rules (one list, in the sops model). */
 export const SELECTION_KINDS: readonly SelectionKind[] = RULE_KINDS
-
-export interface SelectionRule {
-  kind: SelectionKind
-  value: string
-}
 
 export interface CreationRule {
   /** Position in `creation_rules` (0-based). */

@@ -2,6 +2,7 @@
 // serialised as `ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<type>]` (spec section 3).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { SecretsError } from '../errors.js'
+import { utf8 } from '../util/utf8.js'
 
 /**
  * AES-256-GCM seal/open. Two interchangeable backends: @noble/ciphers (the reference) and
@@ -116,10 +117,6 @@ export function decryptToken(key: Uint8Array, token: EncToken, aad: string): Uin
   }
 }
 
-const enc = new TextEncoder()
-export function utf8(s: string): Uint8Array {
-  return enc.encode(s)
-}
 
 export function b64encode(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')

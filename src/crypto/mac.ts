@@ -1,6 +1,7 @@
 // The sops MAC: one SHA-512 over the canonical bytes of every hashed value, in document order,
 // written as uppercase hex and stored encrypted with `lastmodified` as additional data (spec 5).
 import { createHash } from 'node:crypto'
+import { rfc3339Seconds } from '../util/clock.js'
 
 interface Sha512 {
   update(b: Uint8Array): unknown
@@ -45,6 +46,6 @@ export function normalizeLastModified(s: string): string | null {
 }
 
 /** Current UTC time, whole seconds: `2026-05-22T20:16:23Z`. */
-export function nowLastModified(date: Date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+export function nowLastModified(date?: Date): string {
+  return rfc3339Seconds(date)
 }

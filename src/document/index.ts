@@ -1,16 +1,17 @@
 // Whole-file operations: encrypt a plain tree under a fresh data key, decrypt a sops tree and
 // check its MAC, re-encrypt an edited tree under its existing key (unchanged values keep tokens).
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { decryptToken, encryptBytes, isEncToken, parseEncToken, selectGcmBackend, utf8 } from '../crypto/cipher.js'
+import { decryptToken, encryptBytes, isEncToken, parseEncToken, selectGcmBackend } from '../crypto/cipher.js'
+import { decodeUtf8, utf8 } from '../util/utf8.js'
 import { normalizeLastModified, nowLastModified, selectMacBackend } from '../crypto/mac.js'
 import { SecretsError } from '../errors.js'
 import { checkDataKey, groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
-import { DEFAULT_RULE, SOPS_VERSION, readMetadata, writeMetadata, type Metadata, type SelectionRule } from './metadata.js'
-import { makeSelector, ruleProblem } from './select.js'
+import { DEFAULT_RULE, SOPS_VERSION, readMetadata, writeMetadata, type Metadata, type SelectionRule } from '../model/metadata.js'
+import { makeSelector, ruleProblem } from '../model/select.js'
 import { IvStash, decryptBranches, encryptBranches, type WalkCounts } from './walk.js'
 
-export { DEFAULT_RULE, type Metadata, type SelectionRule } from './metadata.js'
+export { DEFAULT_RULE, type Metadata, type SelectionRule } from '../model/metadata.js'
 export { IvStash } from './walk.js'
 
 export interface EncryptOptions {
@@ -90,6 +91,8 @@ export interface DecryptResult {
   groups: MasterKey[][]
   stash: IvStash
   warnings: string[]
+  /** Whether the stored MAC matched (always true without ignoreMac: a mismatch throws). */
+  macValid: boolean
 }
 
 /** Decrypt a sops file; refuses a missing or wrong MAC unless ignoreMac. */
@@ -105,10 +108,19 @@ export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): P
     macOnlyEncrypted: metadata.macOnlyEncrypted,
     stash: opts.keepIvs === false ? undefined : stash,
   })
+  let macValid = true
   if (!opts.ignoreMac) verifyMac(metadata, dataKey, macHex)
+  else {
+    try {
+      verifyMac(metadata, dataKey, macHex)
+    } catch (e) {
+      if (!(e instanceof SecretsError)) throw e
+      macValid = false
+    }
+  }
   const problem = metadata.rule === null ? undefined : ruleProblem(metadata.rule)
   if (problem !== undefined) warnings.push(`${problem} (sops treats it the same way)`)
-  return { branches, metadata, dataKey, groups, stash, warnings }
+  return { branches, metadata, dataKey, groups, stash, warnings, macValid }
 }
 
 function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
@@ -120,7 +132,7 @@ function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
   if (token === null) throw new SecretsError('mac', 'the MAC in the metadata is not an encrypted value', { hint })
   let stored: string
   try {
-    stored = new TextDecoder().decode(decryptToken(key, token, lm))
+    stored = decodeUtf8(decryptToken(key, token, lm))
   } catch {
     throw new SecretsError('mac', 'the MAC could not be decrypted (the MAC or lastmodified was altered)', { hint })
   }

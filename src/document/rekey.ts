@@ -6,7 +6,7 @@ import { groupsToMetadata, wrapDataKey, type MasterKey } from '../keys/index.js'
 import { storedThreshold } from '../keys/groups.js'
 import type { ParsedFile } from '../tree/types.js'
 import { reencryptDocument, type DecryptResult } from './index.js'
-import { readMetadata, writeMetadata } from './metadata.js'
+import { readMetadata, writeMetadata } from '../model/metadata.js'
 import { IvStash, type WalkCounts } from './walk.js'
 
 /**

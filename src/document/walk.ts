@@ -1,13 +1,27 @@
 // Encrypt or decrypt every selected leaf of a tree with one data key, computing the MAC over
 // the plaintext on the way (spec 3-5). The key path (map keys only) is each value's AAD.
-import { decryptToken, encryptBytes, isEncToken, parseEncToken, randomIv, utf8, type TokenType } from '../crypto/cipher.js'
+import { decryptToken, encryptBytes, isEncToken, parseEncToken, randomIv, type TokenType } from '../crypto/cipher.js'
+import { decodeUtf8, utf8 } from '../util/utf8.js'
 import { MacHasher } from '../crypto/mac.js'
 import { SecretsError, formatKeyPath } from '../errors.js'
-import { canonicalBytes, scalarFromPlaintext, tokenTypeOf } from '../tree/scalars.js'
+import { canonicalBytes, scalarFromPlaintext } from '../tree/scalars.js'
 import type { Comment, ListNode, MapNode, Node, Scalar } from '../tree/types.js'
-import type { CommentStack, Selector } from './select.js'
+import type { CommentStack, Selector } from '../model/select.js'
 
 const aadOf = (path: readonly string[]): string => path.join(':') + ':'
+
+/** The type tag a scalar is encrypted with, or null for scalars that are never encrypted (null). */
+function tokenTypeOf(s: Scalar): TokenType | null {
+  switch (s.kind) {
+    case 'str':
+    case 'bytes':
+      return 'str'
+    case 'null':
+      return null
+    default:
+      return s.kind
+  }
+}
 
 /**
  * Remembers, per (AAD, type, plaintext), the IVs that decryption saw, so that re-encrypting an
@@ -195,7 +209,7 @@ function decComment(c: Comment, path: string[], selected: boolean, ctx: Ctx): Co
       const aad = aadOf(path.slice(0, n))
       try {
         const plain = decryptToken(ctx.key, token, aad)
-        const text = new TextDecoder().decode(plain)
+        const text = decodeUtf8(plain)
         ctx.stash?.remember(aad, 'comment', plain, token.iv)
         return { ...c, text }
       } catch {

@@ -1,10 +1,11 @@
 // Small helpers shared by the pgp and kms entries: `created_at` of a new entry, and reading an
 // entry's fields as leniently as sops 3.13 does (names case-insensitive, scalars as strings).
 import type { PlainObject } from '../tree/types.js'
+import { rfc3339Seconds } from '../util/clock.js'
 
 /** RFC 3339, whole seconds, UTC, as sops writes `created_at`. */
-export function createdAtNow(now: Date = new Date()): string {
-  return now.toISOString().replace(/\.\d+Z$/, 'Z')
+export function createdAtNow(now?: Date): string {
+  return rfc3339Seconds(now)
 }
 
 /** A scalar field of a metadata entry as a string ('' when absent or not a scalar). */

@@ -3,13 +3,13 @@
 // shamir_threshold a file ends up with.
 import { describeRecipient } from '../redact.js'
 import { SecretsError } from '../errors.js'
-import type { KeyGroupSpec } from '../config/index.js'
+import type { KeyGroupSpec } from './spec.js'
 import { AgeKey, isAgeRecipient } from './age.js'
 import { KmsKey } from './kms.js'
 import { OpaqueKey } from './opaque.js'
 import { PgpKey } from './pgp.js'
 import type { MasterKey } from './types.js'
-import { KEY_TYPES, type KeyType } from '../document/metadata.js'
+import { KEY_TYPES, type KeyType } from '../model/metadata.js'
 import { effectiveThreshold } from './index.js'
 
 /** A key named on the command line or in a rule: its type and sops identity string. */

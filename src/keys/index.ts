@@ -2,7 +2,7 @@
 // (one group: every key wraps the whole key; several: each group wraps one Shamir share).
 import { shamirCombine, shamirSplit } from '../crypto/shamir.js'
 import { SecretsError } from '../errors.js'
-import { KEY_TYPES, type KeyGroup, type KeyType } from '../document/metadata.js'
+import { KEY_TYPES, type KeyGroup, type KeyType } from '../model/metadata.js'
 import type { PlainObject } from '../tree/types.js'
 import { AgeKey } from './age.js'
 import { KmsKey } from './kms.js'

@@ -2,7 +2,7 @@
 // Encrypt returns for the data key under `arn` and the encryption `context`. The AWS SDK costs
 // ~150 ms to import, so it is loaded only inside wrap/unwrap.
 import { hostname } from 'node:os'
-import type { KmsKeySpec } from '../config/types.js'
+import type { KmsKeySpec } from './spec.js'
 import type { PlainObject } from '../tree/types.js'
 import { createdAtNow, entryString } from './entry.js'
 import { KeyError, type KeyContext, type MasterKey } from './types.js'

@@ -1,6 +1,6 @@
 // Master keys of kinds this version cannot use (gcp_kms, azure_kv, hc_vault, hckms, and pgp/kms
 // until they land): kept byte for byte in the metadata so sops users lose nothing.
-import type { KeyType } from '../document/metadata.js'
+import type { KeyType } from '../model/metadata.js'
 import type { PlainObject } from '../tree/types.js'
 import { KeyError, type MasterKey } from './types.js'
 

@@ -1,6 +1,6 @@
 // The master-key contract: each kind wraps and unwraps the data key (or a Shamir share) and
 // round-trips its metadata entry. Kinds live in their own modules and are loaded lazily.
-import type { KeyType } from '../document/metadata.js'
+import type { KeyType } from '../model/metadata.js'
 import type { PlainObject } from '../tree/types.js'
 
 export interface KeyContext {

@@ -9,7 +9,8 @@ export const DOTENV_FORMATS: readonly DotenvFormat[] = ['dotenv', 'docker', 'she
 
 export interface RenderedText {
   text: string
-  /** Names (never values) whose value another reader would see differently, with why. */
+  /** Names (never values) with a note for the user; no format warns today (values that a reader
+   *  would see differently are refused instead), kept for library callers' onWarning. */
   warnings: string[]
 }
 
@@ -20,10 +21,11 @@ export function renderVariables(vars: readonly EnvVar[], format: DotenvFormat): 
   let text: string
   switch (format) {
     case 'dotenv':
-      text = vars.map((v) => `${v.name}=${dotenvQuote(v, warnings)}\n`).join('')
+      checkDotenvValues(vars)
+      text = vars.map((v) => `${v.name}=${dotenvQuote(v.value)}\n`).join('')
       break
     case 'shell':
-      text = vars.map((v) => `export ${v.name}=${shellQuote(v.value)}\n`).join('')
+      text = vars.map((v) => `export ${v.name}=${shellQuote(noNul(v))}\n`).join('')
       break
     case 'docker':
       text = vars.map((v) => `${v.name}=${dockerValue(v)}\n`).join('')
@@ -38,60 +40,81 @@ export function renderVariables(vars: readonly EnvVar[], format: DotenvFormat): 
   return { text, warnings }
 }
 
+// A shell drops NUL bytes while reading a script, so the variable would differ from the value.
+function noNul(v: EnvVar): string {
+  if (!v.value.includes('\0')) return v.value
+  throw new SecretsError('input', `the value of ${v.name} contains a NUL byte, which no shell variable can hold`, {
+    where: formatPath(v.path),
+    file: v.file,
+    hint: 'use --format json, or render docker-secrets (one file per value)',
+  })
+}
+
 /** POSIX single quotes: everything literal; a `'` becomes `'\''`. */
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`
 }
 
-// How each quote style of the `dotenv` parser (v16-v18) treats a value: single quotes and
-// backticks are literal up to the closing quote (newlines included); double quotes turn `\n` and
-// `\r` into line breaks and nothing else; no style escapes its own quote mark. The whole file has
-// CR LF / CR turned into LF first, so a CR only survives as `\r` inside double quotes. dotenvx
-// agrees on single quotes but expands `$VAR` and `$(cmd)` inside double quotes and backticks, and
-// backslash escapes inside double quotes.
-interface QuoteStyle {
-  mark: string
-  fits(s: string): boolean
-  /** dotenvx reads it back unchanged too. */
-  dotenvxSafe(s: string): boolean
-  quote(s: string): string
-}
+// A .env file is read by three kinds of reader, and what `render dotenv` writes must mean the same
+// value to each of them and run nothing in any:
+// - the `dotenv` package (v16-v18): single quotes and backticks are literal up to the closing
+//   quote (line breaks included); double quotes turn `\n` and `\r` into line breaks and nothing
+//   else; no style escapes its own quote mark; CR LF / CR become LF in the whole file first;
+// - dotenvx: the same quotes, but `$VAR`, `${VAR}` and `$(command)` are expanded (the command
+//   run) everywhere except in single quotes, backslash escapes apply in double quotes, and a value
+//   starting with `encrypted:` is decrypted (or reported as undecryptable);
+// - a POSIX shell (`set -a; . ./.env`): single quotes are literal; double quotes still expand
+//   `$`, backticks and `\`; unquoted text splits words and runs commands; backticks run a command.
+// So a value is written in single quotes when it holds no `'`, else in double quotes when it holds
+// none of `"` `$` `` ` `` `\`. Anything else (a `'` together with one of those, a CR, which only
+// dotenv's `"\r"` can carry and a shell reads as two characters, a NUL, which no shell variable
+// holds, or a leading `encrypted:`) has no spelling all three read back exactly: it is refused,
+// never written with a warning.
+const SINGLE_QUOTABLE = /^[^'\r\0]*$/
+const DOUBLE_QUOTABLE = /^[^"$`\\\r\0]*$/
 
-const STYLES: QuoteStyle[] = [
-  { mark: "'", fits: (s) => !/['\r]/.test(s), dotenvxSafe: () => true, quote: (s) => `'${s}'` },
-  { mark: '`', fits: (s) => !/[`\r]/.test(s), dotenvxSafe: (s) => !s.includes('$'), quote: (s) => `\`${s}\`` },
-  {
-    mark: '"',
-    fits: (s) => !s.includes('"') && !/\\[nr]/.test(s),
-    dotenvxSafe: (s) => !/[$\\]/.test(s),
-    quote: (s) => `"${s.replace(/\r/g, '\\r')}"`,
-  },
-  // Last resort for text holding all three quote marks: unquoted values end at `#` or a line
-  // break and are trimmed, and a leading quote mark would start a quoted value.
-  {
-    mark: '',
-    fits: (s) => s !== '' && !/[#\n\r\u2028\u2029]/.test(s) && !/^[\s'"`]|\s$/.test(s),
-    dotenvxSafe: (s) => !/[$\\]/.test(s),
-    quote: (s) => s,
-  },
-]
-
-function dotenvQuote(v: EnvVar, warnings: string[]): string {
-  const s = v.value
-  const fitting = STYLES.filter((st) => st.fits(s))
-  const style = fitting.find((st) => st.dotenvxSafe(s)) ?? fitting[0]
-  if (style === undefined) {
-    throw new SecretsError('input', `the value of ${v.name} cannot be written in .env syntax that dotenv reads back exactly: it mixes quote marks with #, a line break or surrounding spaces in a way no dotenv quoting can hold`, {
-      where: formatPath(v.path),
-      file: v.file,
-      hint: 'use --format json or --format shell, or render docker-secrets',
+/** Refuse, naming every variable (never a value) that no .env spelling can hold. */
+function checkDotenvValues(vars: readonly EnvVar[]): void {
+  const bad = vars.flatMap((v) => {
+    const why = dotenvRefusal(v.value)
+    return why === undefined ? [] : [{ v, why }]
+  })
+  const first = bad[0]
+  if (first === undefined) return
+  const hint = 'use --format shell (for `source`) or --format json, or render docker-secrets (one file per value)'
+  if (bad.length === 1) {
+    throw new SecretsError('input', `the value of ${first.v.name} cannot be written in .env syntax that dotenv, dotenvx and a shell all read back exactly: ${first.why}`, {
+      where: formatPath(first.v.path),
+      file: first.v.file,
+      hint,
     })
   }
-  if (!style.dotenvxSafe(s)) warnings.push(`${v.name}: dotenvx would expand the $ or \\ in this value (dotenv reads it exactly)`)
-  // A closing quote right after a backslash reads as an escaped quote, and both dotenv parsers
-  // then look for a later closing quote that ends a line. A comment holding the same quote mark
-  // followed by text ends that search, so the real closing quote wins.
-  return style.quote(s) + (style.mark !== '' && s.endsWith('\\') ? ` #${style.mark} (the value ends with a backslash)` : '')
+  const names = bad.slice(0, 10).map((b) => b.v.name).join(', ') + (bad.length > 10 ? ` and ${bad.length - 10} more` : '')
+  throw new SecretsError('input', `the values of ${names} cannot be written in .env syntax that dotenv, dotenvx and a shell all read back exactly (first: ${first.v.name}, ${first.why})`, {
+    file: first.v.file,
+    hint: `${hint}, or leave them out with --only`,
+  })
+}
+
+function dotenvQuote(s: string): string {
+  if (SINGLE_QUOTABLE.test(s)) {
+    // A closing quote right after a backslash reads as an escaped quote to both dotenv parsers,
+    // which then look for a later closing quote that ends a line. A comment holding the same quote
+    // mark ends that search, so the real closing quote wins (a shell sees a plain comment).
+    return `'${s}'` + (s.endsWith('\\') ? " #' (the value ends with a backslash)" : '')
+  }
+  return `"${s}"` // checkDotenvValues made sure it holds none of " $ ` \ CR NUL
+}
+
+/** Why no .env spelling holds the value for every reader, or undefined when one does. */
+function dotenvRefusal(s: string): string | undefined {
+  if (s.includes('\0')) return 'it contains a NUL byte, which no shell variable can hold'
+  if (s.includes('\r')) return 'it contains a carriage return, which a shell and dotenv cannot read back alike'
+  if (s.startsWith('encrypted:')) return 'it starts with "encrypted:", which dotenvx would try to decrypt'
+  if (!SINGLE_QUOTABLE.test(s) && !DOUBLE_QUOTABLE.test(s)) {
+    return 'it holds a single quote together with a double quote, $, a backtick or a backslash, which double quotes would not keep literal'
+  }
+  return undefined
 }
 
 // docker's --env-file takes everything after the first `=` literally, up to the end of the line.

@@ -2,7 +2,7 @@
 // becomes an ordered list of NAME=value variables. One mapping, so `exec`, `.env`, Docker secrets
 // and a Kubernetes Secret always agree on names and values.
 import { SecretsError } from '../errors.js'
-import { jsonText } from '../stores/json.js'
+import { jsonText } from '../tree/json-text.js'
 import { formatPath, type PathPart } from '../tree/path.js'
 import { formatFloatFixed } from '../tree/scalars.js'
 import type { MapNode, Node, Scalar } from '../tree/types.js'

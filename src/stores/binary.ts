@@ -3,7 +3,8 @@
 import { SecretsError } from '../errors.js'
 import type { Node, ParsedFile } from '../tree/types.js'
 import { withLimits, type EmitOptions, type Store } from './store.js'
-import { jsonStore, utf8 } from './json.js'
+import { jsonStore } from './json.js'
+import { utf8 } from '../util/utf8.js'
 
 function rawData(file: ParsedFile): Uint8Array {
   const branch = file.branches[0]

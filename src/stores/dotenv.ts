@@ -5,7 +5,9 @@ import { SecretsError, formatKeyPath } from '../errors.js'
 import type { Node, MapEntry, Comment, ParsedFile, Scalar } from '../tree/types.js'
 import { withLimits, type Store } from './store.js'
 import { flattenMetadata, unflattenMetadata } from './flatten.js'
-import { concatBytes, decodeUtf8Go, isValidUtf8, utf8 } from './json.js'
+import { concatBytes } from './json.js'
+import { formatGoFloat } from '../util/go-float.js'
+import { decodeUtf8Go, isValidUtf8, utf8 } from '../util/utf8.js'
 
 const SOPS_PREFIX = 'sops_'
 const NL = 0x0a
@@ -14,26 +16,8 @@ const LETTER_N = 0x6e
 
 /** Go strconv.FormatFloat(v, 'G', -1, 64) plus the `.0` sops adds when the text would read as an integer. */
 export function displayFloat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN'
-  if (v === Infinity) return '+Inf'
-  if (v === -Infinity) return '-Inf'
-  const neg = v < 0 || Object.is(v, -0)
-  const abs = Math.abs(v)
-  let text: string
-  if (abs === 0) {
-    text = '0'
-  } else {
-    // toExponential() gives the shortest round-trip digits, like Go's precision -1.
-    const [mant = '', expText = '0'] = abs.toExponential().split('e')
-    const exp = Number(expText)
-    if (exp < -4 || exp >= 6) {
-      text = mant.toUpperCase() + 'E' + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0')
-    } else {
-      text = String(abs) // within 1e-4 <= x < 1e6 JS never uses an exponent
-    }
-  }
-  if (!/[.E]/.test(text)) text += '.0'
-  return (neg ? '-' : '') + text
+  const text = formatGoFloat(v, 'G')
+  return Number.isFinite(v) && !/[.E]/.test(text) ? text + '.0' : text
 }
 
 /**

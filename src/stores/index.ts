@@ -1,12 +1,25 @@
 // Format names and store lookup. Stores load lazily so a command only pays for the parser it
 // uses (the YAML store pulls in a YAML library).
 import { SecretsError } from '../errors.js'
+import { withConflictCheck } from './conflict.js'
 import type { Format, Store } from './store.js'
 
 export type { Format, Store, EmitOptions } from './store.js'
 export { FORMATS } from './store.js'
 
+const stores = new Map<Format, Store>()
+
+/** The store of a format; a parse failure on a file with git conflict markers says so. */
 export async function storeFor(format: Format): Promise<Store> {
+  let store = stores.get(format)
+  if (store === undefined) {
+    store = withConflictCheck(await loadStore(format))
+    stores.set(format, store)
+  }
+  return store
+}
+
+async function loadStore(format: Format): Promise<Store> {
   switch (format) {
     case 'yaml':
       return (await import('./yaml.js')).yamlStore

@@ -5,72 +5,17 @@ import { SecretsError, formatKeyPath } from '../errors.js'
 import { MAX_DEPTH, tooDeep } from '../tree/limits.js'
 import type { Node, MapNode, ListNode, MapEntry, Comment, ParsedFile, PlainObject, PlainValue } from '../tree/types.js'
 import { withLimits, type EmitOptions, type Store } from './store.js'
+import { jsonText, plainJsonText, quoteJsonString, wrapJson } from '../tree/json-text.js'
+import { decodeRuneGo, decodeUtf8Go, decodeUtf8Strict, isValidUtf8, utf8 } from '../util/utf8.js'
 
-const encoder = new TextEncoder()
-const strictDecoder = new TextDecoder('utf-8', { fatal: true })
+export { jsonText, quoteJsonString } from '../tree/json-text.js'
+
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
-
-/** Bytes -> string the way Go's string handling sees it: each byte of an invalid UTF-8 sequence becomes one U+FFFD. */
-export function decodeUtf8Go(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  const slice = bytes.subarray(start, end)
-  try {
-    return strictDecoder.decode(slice)
-  } catch {
-    // WHATWG replaces a truncated sequence with a single U+FFFD, Go with one per byte; the
-    // difference reaches the MAC, so decode by hand on this (rare) path.
-  }
-  let out = ''
-  let i = 0
-  while (i < slice.length) {
-    const [cp, size] = decodeRuneGo(slice, i)
-    out += String.fromCodePoint(cp)
-    i += size
-  }
-  return out
-}
-
-/** Go utf8.DecodeRune: [code point, width]; (U+FFFD, 1) on any invalid sequence. */
-function decodeRuneGo(b: Uint8Array, i: number): [number, number] {
-  const c0 = b[i] as number
-  if (c0 < 0x80) return [c0, 1]
-  const cont = (j: number, lo = 0x80, hi = 0xbf): number => {
-    const c = b[i + j]
-    return c !== undefined && c >= lo && c <= hi ? c : -1
-  }
-  if (c0 >= 0xc2 && c0 <= 0xdf) {
-    const c1 = cont(1)
-    if (c1 >= 0) return [((c0 & 0x1f) << 6) | (c1 & 0x3f), 2]
-  } else if (c0 >= 0xe0 && c0 <= 0xef) {
-    const c1 = cont(1, c0 === 0xe0 ? 0xa0 : 0x80, c0 === 0xed ? 0x9f : 0xbf)
-    const c2 = c1 >= 0 ? cont(2) : -1
-    if (c2 >= 0) return [((c0 & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f), 3]
-  } else if (c0 >= 0xf0 && c0 <= 0xf4) {
-    const c1 = cont(1, c0 === 0xf0 ? 0x90 : 0x80, c0 === 0xf4 ? 0x8f : 0xbf)
-    const c2 = c1 >= 0 ? cont(2) : -1
-    const c3 = c2 >= 0 ? cont(3) : -1
-    if (c3 >= 0) return [((c0 & 0x07) << 18) | ((c1 & 0x3f) << 12) | ((c2 & 0x3f) << 6) | (c3 & 0x3f), 4]
-  }
-  return [0xfffd, 1]
-}
-
-/** True when the bytes are valid UTF-8 (so a str scalar holds them without loss). */
-export function isValidUtf8(bytes: Uint8Array): boolean {
-  try {
-    strictDecoder.decode(bytes)
-    return true
-  } catch {
-    return false
-  }
-}
-
-export function utf8(s: string): Uint8Array {
-  return encoder.encode(s)
-}
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array {
   let n = 0
@@ -99,77 +44,6 @@ export function lineColAt(bytes: Uint8Array, offset: number): { line: number; co
     }
   }
   return { line, column }
-}
-
-const HEX = '0123456789abcdef'
-
-/** Go json.Marshal of a string: HTML-safe escapes (`<` `>` `&`), U+2028/2029, `\b` `\f` (Go >= 1.22). */
-export function quoteJsonString(s: string): string {
-  let out = '"'
-  let start = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    let esc: string | null = null
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
-      switch (c) {
-        case 0x22:
-          esc = '\\"'
-          break
-        case 0x5c:
-          esc = '\\\\'
-          break
-        case 0x0a:
-          esc = '\\n'
-          break
-        case 0x0d:
-          esc = '\\r'
-          break
-        case 0x09:
-          esc = '\\t'
-          break
-        case 0x08:
-          esc = '\\b'
-          break
-        case 0x0c:
-          esc = '\\f'
-          break
-        default:
-          esc = '\\u00' + HEX[c >> 4] + HEX[c & 0xf]
-      }
-    } else if (c === 0x2028 || c === 0x2029) {
-      esc = c === 0x2028 ? '\\u2028' : '\\u2029'
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      // A lone surrogate cannot be UTF-8 encoded; Go writes invalid UTF-8 as \ufffd.
-      const next = s.charCodeAt(i + 1)
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        i++
-        continue
-      }
-      esc = '\\ufffd'
-    }
-    if (esc !== null) {
-      out += s.slice(start, i) + esc
-      start = i + 1
-    }
-  }
-  return out + s.slice(start) + '"'
-}
-
-/** Go's JSON float format: like JS `String(n)` for finite numbers, except that `-0` keeps its sign. */
-export function formatJsonFloat(n: number): string {
-  if (Object.is(n, -0)) return '-0'
-  return String(n)
-}
-
-const JSON_INT = /^-?(?:0|[1-9]\d*)$/
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
-
-/** A JSON number literal our parser reads back as a float (not an int64). */
-function reparsesAsFloat(text: string): boolean {
-  if (!JSON_NUMBER.test(text)) return false
-  if (!JSON_INT.test(text)) return true
-  const v = BigInt(text)
-  return v < INT64_MIN || v > INT64_MAX
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -506,7 +380,7 @@ class JsonParser {
   private run(start: number, inKey: boolean): string {
     if (start === this.pos) return ''
     try {
-      return strictDecoder.decode(this.b.subarray(start, this.pos))
+      return decodeUtf8Strict(this.b.subarray(start, this.pos))
     } catch {
       let at = start
       while (at < this.pos) {
@@ -589,77 +463,6 @@ export function jsonIndentUnit(indent: number | undefined): string {
   return ' '.repeat(n)
 }
 
-type Path = Array<string | number>
-
-/**
- * One value as JSON text. `indent` null = compact (Go json.Marshal), otherwise json.Indent style with
- * that unit; `depth` is the current nesting level.
- */
-export function jsonText(n: Node, indent: string | null, depth = 0, path: Path = []): string {
-  switch (n.kind) {
-    case 'map': {
-      const parts: string[] = []
-      for (const it of n.items) {
-        if (it.kind === 'comment') continue // JSON has no comments (sops drops them too)
-        parts.push(quoteJsonString(it.key) + (indent === null ? ':' : ': ') + jsonText(it.value, indent, depth + 1, [...path, it.key]))
-      }
-      return wrap('{', '}', parts, indent, depth)
-    }
-    case 'list': {
-      const parts: string[] = []
-      let i = 0
-      for (const it of n.items) {
-        if (it.kind === 'comment') continue
-        parts.push(jsonText(it, indent, depth + 1, [...path, i++]))
-      }
-      return wrap('[', ']', parts, indent, depth)
-    }
-    case 'str':
-    case 'time':
-      return quoteJsonString(n.value)
-    case 'bytes':
-      return quoteJsonString(decodeUtf8Go(n.value))
-    case 'int':
-      return n.value.toString()
-    case 'float':
-      if (!Number.isFinite(n.value)) {
-        throw new SecretsError('input', `JSON cannot hold NaN or Infinity (at ${formatKeyPath(path) || 'the top level'})`, {
-          hint: 'use another output format, or change the value',
-        })
-      }
-      // Re-emit the literal the file used (`1.0` stays a float after a round trip) when it is
-      // valid JSON for the same number; otherwise Go's shortest form.
-      if (n.source !== undefined && reparsesAsFloat(n.source) && Object.is(Number(n.source), n.value)) return n.source
-      return formatJsonFloat(n.value)
-    case 'bool':
-      return n.value ? 'true' : 'false'
-    case 'null':
-      return 'null'
-  }
-}
-
-function plainJsonText(v: PlainValue, indent: string | null, depth: number): string {
-  if (v === null) return 'null'
-  if (typeof v === 'string') return quoteJsonString(v)
-  if (typeof v === 'boolean') return v ? 'true' : 'false'
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new SecretsError('internal', 'metadata holds a non-finite number')
-    return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(v).toString() : formatJsonFloat(v)
-  }
-  if (Array.isArray(v)) return wrap('[', ']', v.map((x) => plainJsonText(x, indent, depth + 1)), indent, depth)
-  const parts = Object.keys(v).map(
-    (k) => quoteJsonString(k) + (indent === null ? ':' : ': ') + plainJsonText(v[k] as PlainValue, indent, depth + 1),
-  )
-  return wrap('{', '}', parts, indent, depth)
-}
-
-function wrap(open: string, close: string, parts: string[], indent: string | null, depth: number): string {
-  if (parts.length === 0) return open + close
-  if (indent === null) return open + parts.join(',') + close
-  const inner = '\n' + indent.repeat(depth + 1)
-  return open + inner + parts.join(',' + inner) + '\n' + indent.repeat(depth) + close
-}
-
 /** The whole file text: branch 0 (plus `"sops"` as the last member when metadata is given), trailing newline. */
 export function emitJsonDocument(file: ParsedFile, opts?: EmitOptions): string {
   const unit = jsonIndentUnit(opts?.indent)
@@ -670,7 +473,7 @@ export function emitJsonDocument(file: ParsedFile, opts?: EmitOptions): string {
     parts.push(quoteJsonString(it.key) + ': ' + jsonText(it.value, unit, 1, [it.key]))
   }
   if (file.metadata !== null) parts.push('"sops": ' + plainJsonText(file.metadata, unit, 1))
-  return wrap('{', '}', parts, unit, 0) + '\n'
+  return wrapJson('{', '}', parts, unit, 0) + '\n'
 }
 
 export const jsonStore: Store = withLimits({

@@ -1,6 +1,7 @@
 // Plain-scalar typing exactly like go-yaml v3 (the parser sops uses), plus Go's float 'g' and
 // RFC 3339 time formatting. The MAC depends on these types, so the `yaml` npm schema is not used.
 // Spec: docs/sops-format.md 6.1.2 (resolution table) and 6.1.3 (timestamps).
+import { formatGoFloat } from '../util/go-float.js'
 
 export type Resolved =
   | { kind: 'null' }
@@ -245,19 +246,5 @@ export function formatGoFloatG(x: number): string {
   if (Number.isNaN(x)) return '.nan'
   if (x === Infinity) return '.inf'
   if (x === -Infinity) return '-.inf'
-  const sign = x < 0 || Object.is(x, -0) ? '-' : ''
-  if (x === 0) return sign + '0'
-  // toExponential() without an argument gives the shortest round-tripping digits, like Go.
-  const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(Math.abs(x).toExponential())!
-  const digits = m[1]! + (m[2] ?? '')
-  const exp = Number(m[3])
-  if (exp < -4 || exp >= 6) {
-    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits
-    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${pad(Math.abs(exp))}`
-  }
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`
-  const whole = digits.padEnd(exp + 1, '0')
-  const intPart = whole.slice(0, exp + 1)
-  const fracPart = whole.slice(exp + 1)
-  return sign + intPart + (fracPart ? '.' + fracPart : '')
+  return formatGoFloat(x, 'g')
 }

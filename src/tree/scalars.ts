@@ -2,60 +2,30 @@
 // back from decrypted bytes plus a type tag to a typed scalar.
 import { SecretsError } from '../errors.js'
 import type { Scalar } from './types.js'
-import type { TokenType } from '../crypto/cipher.js'
+import { formatGoFloat } from '../util/go-float.js'
+import { decodeUtf8, decodeUtf8Strict, utf8 } from '../util/utf8.js'
 
-const encoder = new TextEncoder()
-const strictDecoder = new TextDecoder('utf-8', { fatal: true })
 
 /** Go strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
 export function formatFloatFixed(x: number): string {
-  if (Number.isNaN(x)) return 'NaN'
-  if (x === Infinity) return '+Inf'
-  if (x === -Infinity) return '-Inf'
-  const neg = x < 0 || Object.is(x, -0)
-  const s = Math.abs(x).toString()
-  const e = s.indexOf('e')
-  if (e < 0) return (neg ? '-' : '') + s
-  const mantissa = s.slice(0, e)
-  const exp = Number(s.slice(e + 1))
-  const [intPart, fracPart = ''] = mantissa.split('.') as [string, string?]
-  const digits = intPart + fracPart
-  const point = intPart.length + exp // position of the decimal point within digits
-  let out: string
-  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length)
-  else out = digits.slice(0, point) + '.' + digits.slice(point)
-  return (neg ? '-' : '') + out
-}
-
-/** The type tag a scalar is encrypted with, or null for scalars that are never encrypted (null). */
-export function tokenTypeOf(s: Scalar): TokenType | null {
-  switch (s.kind) {
-    case 'str':
-    case 'bytes':
-      return 'str'
-    case 'null':
-      return null
-    default:
-      return s.kind
-  }
+  return formatGoFloat(x, 'f')
 }
 
 /** Canonical bytes; null for null scalars (skipped entirely: not encrypted, not hashed). */
 export function canonicalBytes(s: Scalar): Uint8Array | null {
   switch (s.kind) {
     case 'str':
-      return encoder.encode(s.value)
+      return utf8(s.value)
     case 'bytes':
       return s.value
     case 'int':
-      return encoder.encode(s.value.toString())
+      return utf8(s.value.toString())
     case 'float':
-      return encoder.encode(formatFloatFixed(s.value))
+      return utf8(formatFloatFixed(s.value))
     case 'bool':
-      return encoder.encode(s.value ? 'True' : 'False')
+      return utf8(s.value ? 'True' : 'False')
     case 'time':
-      return encoder.encode(s.value)
+      return utf8(s.value)
     case 'null':
       return null
   }
@@ -66,11 +36,11 @@ const INT64_MAX = 2n ** 63n - 1n
 
 /** Typed scalar from decrypted bytes and the token's type tag (Go Atoi / ParseFloat / ParseBool / RFC 3339). */
 export function scalarFromPlaintext(bytes: Uint8Array, type: string): Scalar {
-  const text = (): string => new TextDecoder().decode(bytes)
+  const text = (): string => decodeUtf8(bytes)
   switch (type) {
     case 'str': {
       try {
-        return { kind: 'str', value: strictDecoder.decode(bytes) }
+        return { kind: 'str', value: decodeUtf8Strict(bytes) }
       } catch {
         return { kind: 'bytes', value: bytes }
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCipheriv, randomBytes } from 'node:crypto'
-import { decryptToken, encryptBytes, parseEncToken, utf8 } from '../../src/crypto/cipher.js'
+import { decryptToken, encryptBytes, parseEncToken } from '../../src/crypto/cipher.js'
+import { utf8 } from '../../src/util/utf8.js'
 import { MacHasher, normalizeLastModified } from '../../src/crypto/mac.js'
 import { shamirCombine, shamirSplit } from '../../src/crypto/shamir.js'
 import { canonicalBytes, formatFloatFixed, scalarFromPlaintext } from '../../src/tree/scalars.js'

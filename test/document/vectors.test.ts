@@ -1,4 +1,4 @@
-// Every sops-written file in ../shared/vectors/sops-upstream decrypts with its given data key
+// Every sops-written file in test/fixtures/sops-upstream decrypts with its given data key
 // to its plaintext; the MAC verifies where it should; no_mac.yaml is refused without ignoreMac.
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
@@ -7,8 +7,9 @@ import { decryptDocument } from '../../src/document/index.js'
 import { storeFor } from '../../src/stores/index.js'
 import type { Format } from '../../src/stores/store.js'
 import { treeToJs } from '../../src/tree/convert.js'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
 
-const dir = join(__dirname, '..', '..', '..', 'shared', 'vectors', 'sops-upstream')
+const dir = SOPS_UPSTREAM
 interface Vector { file: string; format: Format; data_key: string; plaintext: unknown; mac_verifies: boolean; plaintext_file?: string }
 const vectors = (JSON.parse(readFileSync(join(dir, 'vectors.json'), 'utf8')) as { vectors: Vector[] }).vectors
 const ctx = { env: {}, warn: () => {} }

@@ -6,14 +6,14 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync, copyFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { sandbox, type Sandbox } from '../support/cli.js'
 import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.js'
 import { makeGnupgHome, type GnupgHome } from '../support/sops-gpg.js'
 import { requireTool, which } from '../support/skip.js'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
 
-const VECTORS = fileURLToPath(new URL('../../../shared/vectors/sops-upstream', import.meta.url))
+const VECTORS = SOPS_UPSTREAM
 const FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
 const hasGpg = requireTool({ ok: which('gpg'), reason: 'gpg is not installed (apt-get install gnupg)' }, 'gpg')
 

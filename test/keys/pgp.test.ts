@@ -11,7 +11,9 @@ import { makeGnupgHome, type GnupgHome } from '../support/sops-gpg.js'
 import { requireTool, which } from '../support/skip.js'
 import { keyError } from '../support/errors.js'
 
-const VECTORS = '/work/shared/vectors/sops-upstream'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
+
+const VECTORS = SOPS_UPSTREAM
 const FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
 const dataKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 11 + 5) & 0xff)
 const ctxOf = (env: NodeJS.ProcessEnv): KeyContext => ({ env, warn: () => {} })

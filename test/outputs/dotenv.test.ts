@@ -1,7 +1,7 @@
 // .env output read back by the real parsers: the `dotenv` package (its classic and fast parsers),
 // dotenvx, and bash for the shell format; random values full of quotes, `$`, `#`, `\`, line breaks.
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import fc from 'fast-check'
@@ -9,70 +9,131 @@ import { describe, expect, it } from 'vitest'
 import { SecretsError } from '../../src/errors.js'
 import type { EnvVar } from '../../src/outputs/env.js'
 import { renderVariables } from '../../src/outputs/dotenv.js'
-import { tempDir } from '../support/cli.js'
+import { ROOT, tempDir } from '../support/cli.js'
+import { requireTool, which } from '../support/skip.js'
 
 const require = createRequire(import.meta.url)
 const dotenv = require('dotenv') as { parse(src: string, opts?: { fast?: boolean }): Record<string, string> }
 const dotenvx = require('@dotenvx/dotenvx') as { parse(src: string, opts?: { processEnv?: Record<string, string> }): Record<string, string> }
 
-const tricky = fc.constantFrom("'", '"', '`', '$', '\\', '#', '\n', '\r', ' ', '\t', '=', '{', '}', '(', ')', 'n', 'r', 'A', 'z', '0', 'é', '😀', '\u2028', '$HOME', '${X}', '$(id)', '\\n', ' #c')
+const DOTENVX = join(ROOT, 'node_modules', '@dotenvx', 'dotenvx', 'src', 'cli', 'dotenvx.js')
+const bashOk = requireTool({ ok: which('bash'), reason: 'bash is not on PATH' }, 'bash')
+
+// Pieces that trip one reader or another; `touch canary` is how a reader that runs commands shows it.
+const tricky = fc.constantFrom("'", '"', '`', '$', '\\', '#', '\n', '\r', ' ', '\t', '=', '{', '}', '(', ')', 'n', 'r', 'A', 'z', '0', 'é', '😀', '\u2028', '$HOME', '${X}', '$(touch canary)', '`touch canary`', '\\n', ' #c', 'encrypted:', '\0', '~', ';', '&', '|', '<', '*', '!')
 const value = fc.array(tricky, { maxLength: 12 }).map((a) => a.join(''))
 const vars = (values: string[]): EnvVar[] => values.map((v, i) => ({ name: `V${i}`, value: v, path: [`V${i}`] }))
 const record = (vs: EnvVar[]): Record<string, string> => Object.fromEntries(vs.map((v) => [v.name, v.value]))
 
+// What no .env spelling can hold for dotenv, dotenvx and a shell at once (see src/outputs/dotenv.ts).
+const unwritable = (v: string): boolean => /[\r\0]/.test(v) || v.startsWith('encrypted:') || (v.includes("'") && /["$`\\]/.test(v))
+
+function refusal(vs: EnvVar[]): SecretsError | undefined {
+  try {
+    renderVariables(vs, 'dotenv')
+    return undefined
+  } catch (e) {
+    expect(e).toBeInstanceOf(SecretsError)
+    return e as SecretsError
+  }
+}
+
 describe('dotenv format', () => {
-  it('round-trips through dotenv (classic and fast parsers) and, where it says so, dotenvx', () => {
+  it('every value is written for dotenv (classic and fast parsers) and dotenvx alike, or refused naming the variable', () => {
     let rendered = 0
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 6 }), (values) => {
         const vs = vars(values)
-        let out: { text: string; warnings: string[] }
-        try {
-          out = renderVariables(vs, 'dotenv')
-        } catch (e) {
-          // Refused only when no quoting can hold the value: ' or CR, ` or CR, and " or \n/\r text.
-          expect(e).toBeInstanceOf(SecretsError)
-          expect(values.some((v) => /['\r]/.test(v) && /[`\r]/.test(v) && (v.includes('"') || /\\[nr]/.test(v)))).toBe(true)
+        const err = refusal(vs)
+        const bad = vs.filter((v) => unwritable(v.value))
+        if (err !== undefined) {
+          expect(bad.length).toBeGreaterThan(0)
+          expect(err.code).toBe('input')
+          for (const v of bad.slice(0, 10)) expect(err.line()).toContain(v.name)
+          expect(err.line()).toMatch(/--format shell.*--format json.*docker-secrets/)
           return
         }
+        expect(bad).toEqual([])
         rendered++
-        expect(dotenv.parse(out.text)).toEqual(record(vs))
-        expect(dotenv.parse(out.text, { fast: true })).toEqual(record(vs))
-        const safe = vs.filter((v) => !out.warnings.some((w) => w.startsWith(`${v.name}:`)))
-        const viaDotenvx = dotenvx.parse(out.text, { processEnv: {} })
-        for (const v of safe) expect(viaDotenvx[v.name], v.name).toBe(v.value)
+        const { text, warnings } = renderVariables(vs, 'dotenv')
+        expect(warnings).toEqual([])
+        expect(dotenv.parse(text)).toEqual(record(vs))
+        expect(dotenv.parse(text, { fast: true })).toEqual(record(vs))
+        expect(dotenvx.parse(text, { processEnv: {} })).toEqual(record(vs))
       }),
       { numRuns: 600 },
     )
     expect(rendered).toBeGreaterThan(100)
   })
 
-  it('the values the issue names come back exactly', () => {
-    const vs = vars(["it's", 'say "hi"', 'a#b # c', '$HOME ${PATH} $(id)', 'line1\nline2\n', 'ünïcødé ✓ 😀', '  padded  ', 'C:\\path\\', 'a=b=c', '', 'cr\r\nlf', 'it\'s "all" `three`'])
+  // The real programs, as users run them, on one file holding a few hundred generated values:
+  // `dotenvx get`, `dotenvx run`, and bash `set -a; . ./file`; none may create the canary file.
+  it.runIf(bashOk)('real dotenvx (get, run) and bash read every written value back exactly and run nothing', () => {
+    const generated = fc.sample(value, { numRuns: 400, seed: 9 })
+    const named = ["a'b'$(touch canary)", "it's $(touch canary)", "it's `touch canary`", '$(touch canary)', '`touch canary`', '${HOME}', "it's", 'C:\\path\\', 'x\\', 'line1\nline2', ' #c ', 'a=b']
+    const written: string[] = []
+    for (const v of [...named, ...generated]) {
+      const err = refusal(vars([v]))
+      expect(err !== undefined, JSON.stringify(v)).toBe(unwritable(v))
+      if (err === undefined) written.push(v)
+    }
+    expect(written.length).toBeGreaterThan(250)
+    expect(written).toContain('$(touch canary)')
+    expect(written).toContain("it's")
+    const vs = vars(written)
+    const dir = tempDir()
+    writeFileSync(join(dir, 'out.env'), renderVariables(vs, 'dotenv').text)
+    const env = { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8' }
+    const canary = join(dir, 'canary')
+
+    const get = spawnSync(process.execPath, [DOTENVX, 'get', '-f', 'out.env', '--format', 'json'], { cwd: dir, env, encoding: 'utf8' })
+    expect(get.status, get.stderr).toBe(0)
+    expect(JSON.parse(get.stdout)).toEqual(record(vs))
+    expect(existsSync(canary)).toBe(false)
+
+    const printEnv = `process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => /^V[0-9]+$/.test(k)))))`
+    const run = spawnSync(process.execPath, [DOTENVX, 'run', '-f', 'out.env', '--', process.execPath, '-e', printEnv], { cwd: dir, env, encoding: 'utf8' })
+    expect(run.status, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toEqual(record(vs))
+    expect(existsSync(canary)).toBe(false)
+
+    const script = `set -a; . ./out.env; for i in $(seq 0 ${vs.length - 1}); do n="V$i"; printf '%s\\0' "\${!n}"; done`
+    const sh = spawnSync('bash', ['-c', script], { cwd: dir, env, encoding: 'utf8' })
+    expect(sh.status, sh.stderr).toBe(0)
+    expect(sh.stderr).toBe('')
+    expect(sh.stdout.split('\0').slice(0, -1)).toEqual(written)
+    expect(existsSync(canary)).toBe(false)
+  })
+
+  it('the values the issue names come back exactly, or are refused', () => {
+    const vs = vars(["it's", 'say "hi"', 'a#b # c', '$HOME ${PATH} $(id)', 'line1\nline2\n', 'ünïcødé ✓ 😀', '  padded  ', 'C:\\path\\', 'a=b=c', '', '`id`'])
     const { text, warnings } = renderVariables(vs, 'dotenv')
     expect(warnings).toEqual([])
     expect(dotenv.parse(text)).toEqual(record(vs))
     expect(dotenvx.parse(text, { processEnv: {} })).toEqual(record(vs))
+    for (const bad of ["a'b'$(touch /tmp/x)", 'cr\r\nlf', 'it\'s "all" `three`', 'encrypted:BDx', 'nul\0']) {
+      expect(refusal(vars([bad])), JSON.stringify(bad)).toBeInstanceOf(SecretsError)
+    }
   })
 
   it('refuses a value no dotenv quoting can hold, naming the variable and not the value', () => {
-    const e = (() => {
-      try {
-        renderVariables(vars([`'"\`secret-value`]), 'dotenv')
-      } catch (err) {
-        return err as SecretsError
-      }
-      throw new Error('expected an error')
-    })()
-    expect(e.line()).toContain('V0')
-    expect(e.line()).not.toContain('secret-value')
+    const one = refusal(vars([`it's $(secret-value)`]))
+    expect(one?.line()).toMatch(/^the value of V0 cannot be written .* \(\["V0"\]\) - use --format shell \(for `source`\) or --format json, or render docker-secrets/)
+    expect(one?.line()).not.toContain('secret-value')
+    const many = refusal(vars(['fine', `'"\`secret-value`, 'ok', "'$secret-value"]))
+    expect(many?.line()).toMatch(/^the values of V1, V3 cannot be written/)
+    expect(many?.line()).not.toContain('secret-value')
   })
 })
 
 describe('shell format', () => {
-  it('bash `set -a; . ./file` reads every value back exactly', () => {
+  it('refuses a NUL byte (a shell drops it), naming the variable', () => {
+    expect(() => renderVariables(vars(['ok', 'a\0b']), 'shell')).toThrow(/^the value of V1 contains a NUL byte/)
+  })
+
+  it.runIf(bashOk)('bash `set -a; . ./file` reads every value back exactly', () => {
     const values = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replace(/\0/g, '')), { numRuns: 200, seed: 42 })
-    const vs = vars([...values, "it's", "'", "''", '\n', 'x\n', '$(touch pwned)', '`id`', '\\'])
+    const vs = vars([...values, "it's", "'", "''", '\n', 'x\n', '$(touch pwned)', '`touch pwned`', "'$(touch pwned)'", '\\', "a'b'$(touch pwned)"])
     const dir = tempDir()
     writeFileSync(join(dir, 'env.sh'), renderVariables(vs, 'shell').text)
     const script = `set -a; . ./env.sh; for i in $(seq 0 ${vs.length - 1}); do n="V$i"; printf '%s\\0' "\${!n}"; done`

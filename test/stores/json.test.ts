@@ -6,7 +6,9 @@ import { SecretsError } from '../../src/errors.js'
 import type { MapNode, Node, ParsedFile } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 
-const VECTORS = '/work/shared/vectors/sops-upstream'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
+
+const VECTORS = SOPS_UPSTREAM
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const parse = (s: string | Uint8Array, mode: 'plain' | 'encrypted' = 'plain'): ParsedFile =>

@@ -7,7 +7,9 @@ import { SecretsError } from '../../src/errors.js'
 import type { Comment, MapEntry, MapNode, Node, ParsedFile, PlainObject } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 
-const VECTORS = '/work/shared/vectors/sops-upstream'
+import { SOPS_UPSTREAM } from '../support/fixtures.js'
+
+const VECTORS = SOPS_UPSTREAM
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const parse = (s: string | Uint8Array): ParsedFile => yamlStore.parse(typeof s === 'string' ? enc.encode(s) : s, 'plain')

@@ -3,8 +3,9 @@ import { SecretsError } from '../../errors.js'
 import { decryptDocument } from '../../document/index.js'
 import { readInput, writeFileAtomic, writeStdout } from '../../io/files.js'
 import { storeFor } from '../../stores/index.js'
-import { getAtPath, parseTreePath } from '../../tree/path.js'
-import { type Cli, decryptionOrder, formatFor, usage } from '../context.js'
+import { parseTreePath } from '../../tree/path.js'
+import { getAtPathOrSuggest } from '../../tree/suggest.js'
+import { type Cli, decryptionOrder, formatFor, noteStdinFormat, usage } from '../context.js'
 import { guardPlaintextOutput } from '../../io/git-guard.js'
 
 export interface DecryptFlags {
@@ -17,6 +18,7 @@ export interface DecryptFlags {
   decryptionOrder?: string
   indent?: number
   force?: boolean
+  filenameOverride?: string
 }
 
 export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promise<void> {
@@ -24,8 +26,11 @@ export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promi
   if (flags.inPlace && flags.extract !== undefined) throw usage('--in-place and --extract cannot be used together', 'that would replace the whole file by one value; use -o to write the value elsewhere')
   const { path } = await cli.target(arg)
   try {
-    const inFormat = await formatFor(path, flags.inputType)
-    const outFormat = await formatFor(path, flags.outputType ?? flags.inputType)
+    // sops: --filename-override decides the formats in place of the file's own name
+    const typePath = flags.filenameOverride ?? path
+    const inFormat = await formatFor(typePath, flags.inputType)
+    const outFormat = await formatFor(typePath, flags.outputType ?? flags.inputType)
+    if (flags.inputType === undefined) noteStdinFormat(cli, typePath, inFormat)
     const inStore = await storeFor(inFormat)
     const parsed = inStore.parse(readInput(path), 'encrypted')
     const order = decryptionOrder(flags.decryptionOrder, cli.env)
@@ -36,7 +41,7 @@ export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promi
     const emitOpts = flags.indent !== undefined ? { indent: flags.indent } : {}
     let out: Uint8Array
     if (flags.extract !== undefined) {
-      const node = getAtPath(dec.branches[0] ?? { kind: 'map', items: [] }, parseTreePath(flags.extract))
+      const node = getAtPathOrSuggest(dec.branches[0] ?? { kind: 'map', items: [] }, parseTreePath(flags.extract))
       out = node.kind === 'map' ? outStore.emit({ branches: [node], metadata: null }, emitOpts) : outStore.emitValue(node)
     } else {
       out = outStore.emit({ branches: dec.branches, metadata: null }, emitOpts)

@@ -71,7 +71,13 @@ async function editExisting(cli: Cli, editor: EditorCommand, path: string, shown
     const plain = f.store.emit({ branches: f.dec.branches, metadata: null }, indent !== undefined ? { indent } : {})
     const edited = await editUntilValid(cli, editor, f.store, basename(path), plain)
     if (edited === null) {
-      cli.info(`no changes: ${shown} was not rewritten`)
+      if (f.dec.macValid) {
+        cli.info(`no changes: ${shown} was not rewritten`)
+        return
+      }
+      // --ignore-mac promised a fresh MAC: the values as they are, re-sealed (same tokens).
+      await saveEncrypted(cli, f, f.dec.branches)
+      cli.info(`no changes to the values: saved ${shown} with a fresh, valid MAC`)
       return
     }
     await saveEncrypted(cli, f, edited.branches)

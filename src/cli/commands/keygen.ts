@@ -5,7 +5,7 @@ import { dirname } from 'node:path'
 import { defaultAgeKeyFile } from '../../keys/age-identities.js'
 import { generateAgeIdentity } from '../../keys/age.js'
 import { writeFileAtomic, writeStdout } from '../../io/files.js'
-import { nowLastModified } from '../../crypto/mac.js'
+import { rfc3339Seconds } from '../../util/clock.js'
 import type { Cli } from '../context.js'
 
 export function keyFilePath(cli: Cli, output?: string): string {
@@ -22,7 +22,7 @@ export async function appendNewIdentity(file: string): Promise<string> {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   }
   if (existing !== '' && !existing.endsWith('\n')) existing += '\n'
-  const block = `# created: ${nowLastModified()}\n# public key: ${recipient}\n${identity}\n`
+  const block = `# created: ${rfc3339Seconds()}\n# public key: ${recipient}\n${identity}\n`
   writeFileAtomic(file, Buffer.from(existing + block), 0o600)
   return recipient
 }

@@ -6,11 +6,14 @@ import { writeStdout } from '../../io/files.js'
 import { withFileLock } from '../../io/lock.js'
 import { readSecretValue } from '../../io/secret-input.js'
 import { scalarText } from '../../outputs/env.js'
-import { isValidUtf8, jsonText, parseJsonValue } from '../../stores/json.js'
+import { parseJsonValue } from '../../stores/json.js'
+import { jsonText } from '../../tree/json-text.js'
+import { isValidUtf8 } from '../../util/utf8.js'
 import { MAX_DEPTH, assertDepth, tooDeep } from '../../tree/limits.js'
 import { setAtPath, unsetAtPath } from '../../tree/mutate.js'
 import { formatPath, getAtPath, parseTreePath, type PathPart } from '../../tree/path.js'
 import type { MapNode, Node } from '../../tree/types.js'
+import { getAtPathOrSuggest } from '../../tree/suggest.js'
 import { type Cli, usage } from '../context.js'
 import { openEncrypted, saveEncrypted, type OpenFile } from '../file-ops.js'
 
@@ -63,7 +66,7 @@ export async function get(cli: Cli, file: string, pathArg: string, flags: { json
   try {
     const f = await openEncrypted(cli, target, { ignoreMac: flags.ignoreMac ?? false })
     f.dec.dataKey.fill(0)
-    const node = getAtPath(f.dec.branches[0] ?? { kind: 'map', items: [] }, path)
+    const node = getAtPathOrSuggest(f.dec.branches[0] ?? { kind: 'map', items: [] }, path)
     // Exactly what `exec` would put in the environment; containers (and --json) as JSON.
     if (flags.json || node.kind === 'map' || node.kind === 'list') out = jsonText(node, null)
     else out = node.kind === 'bytes' ? node.value : scalarText(node, path)

@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline/promises'
 import { keyGroupsFromRule, matchCreationRule, type CreationRule, type KeyGroupSpec } from '../../config/index.js'
 import { decryptDocument } from '../../document/index.js'
-import { readMetadata } from '../../document/metadata.js'
+import { readMetadata } from '../../model/metadata.js'
 import { rewrapDocument, rotateDocument } from '../../document/rekey.js'
 import { escapeControls } from '../../redact.js'
 import { SecretsError } from '../../errors.js'

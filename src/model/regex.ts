@@ -66,6 +66,21 @@ function caseVariants(cp: number): number[] {
   return out
 }
 
+/** A Perl class (\\d \\s \\w) with the case folds Go adds under (?i): \\w gains U+017F and U+212A. */
+function foldedPerl(name: string): Range[] {
+  const base = PERL[name] as Range[]
+  return name === 'w' ? [...base, [0x17f, 0x17f], [0x212a, 0x212a]] : base
+}
+
+/** A small (ASCII) set plus every other case form of its members. */
+function foldClosure(set: Range[]): Range[] {
+  const out = [...set]
+  for (const [lo, hi] of set) for (let cp = lo; cp <= hi; cp++) for (const v of caseVariants(cp)) out.push([v, v])
+  return out
+}
+
+const rangeText = ([lo, hi]: Range): string => (lo === hi ? classChar(lo) : `${classChar(lo)}-${classChar(hi)}`)
+
 function classChar(cp: number): string {
   const c = String.fromCodePoint(cp)
   return /[A-Za-z0-9]/.test(c) ? c : `\\u{${cp.toString(16)}}`
@@ -167,11 +182,12 @@ class Translator {
     if (fl === null || (fl[1] === '' && (fl[2] ?? '') === '' && fl[3] === ')')) throw new Unsupported(`group syntax (${rest.slice(0, 4)}`)
     const on = fl[1] ?? ''
     const off = fl[2] ?? ''
-    if (on.includes('U') || off.includes('U')) throw new Unsupported('the U (ungreedy) flag')
+    // U (ungreedy) changes how much a match takes, never whether there is one: patterns here only
+    // answer "does it match", so it is accepted and has nothing to translate.
     this.pos += fl[0].length
     const next = { ...this.flags }
-    for (const f of on) next[f as keyof Flags] = true
-    for (const f of off) next[f as keyof Flags] = false
+    for (const f of on) if (f !== 'U') next[f as keyof Flags] = true
+    for (const f of off) if (f !== 'U') next[f as keyof Flags] = false
     if (fl[3] === ')') {
       this.flags = next
       return ''
@@ -194,12 +210,18 @@ class Translator {
         return '$'
       case 'b':
       case 'B':
+        this.pos++
+        return `\\${c}`
       case 'd':
       case 'D':
       case 'w':
-      case 'W':
+      case 'W': {
         this.pos++
-        return `\\${c}`
+        if (!this.fold()) return `\\${c}`
+        // Go folds the class first, then negates: (?i)\W excludes the other forms of k and s too
+        const set = foldedPerl(c.toLowerCase())
+        return `[${c === c.toLowerCase() ? '' : '^'}${set.map(rangeText).join('')}]`
+      }
       case 's':
         this.pos++
         return '[\\t\\n\\f\\r ]'
@@ -288,7 +310,8 @@ class Translator {
         if (m !== null) {
           const set = POSIX[m[2] as string]
           if (set === undefined) throw new Unsupported(`POSIX class [:${m[2]}:]`)
-          ranges.push(...(m[1] === '^' ? complement(set) : set))
+          // Go folds a negated set before negating it: [[:^alpha:]] under (?i) excludes U+017F too
+          ranges.push(...(m[1] === '^' ? complement(this.flags.i ? foldClosure(set) : set) : set))
           this.pos += m[0].length
           continue
         }
@@ -324,7 +347,8 @@ class Translator {
     const perl = PERL[lower]
     if (perl !== undefined && 'dswDSW'.includes(e)) {
       this.pos++
-      ranges.push(...(e === lower ? perl : complement(perl)))
+      const set = this.flags.i ? foldedPerl(lower) : perl
+      ranges.push(...(e === lower ? set : complement(set)))
       return undefined
     }
     if (e === 'p' || e === 'P') {
@@ -339,7 +363,8 @@ class Translator {
 export function translateRegex(re2: string): RegexResult {
   // A leading (?i) that is never switched off maps onto the JS `i` flag (full Unicode folding);
   // other case-insensitive scopes are expanded into classes.
-  const globalI = /^\(\?[ms]*i[ims]*\)/.test(re2) && !/\(\?[ims]*-[ms]*i/.test(re2)
+  // Not with \b or \B: under the JS i flag they count U+017F and U+212A as word characters, Go never does.
+  const globalI = /^\(\?[ms]*i[imsU]*\)/.test(re2) && !/\(\?[imsU]*-[msU]*i/.test(re2) && !/\\[bB]/.test(re2)
   let source: string
   try {
     source = new Translator(re2, globalI).run()

@@ -1,6 +1,6 @@
 // Which leaves and comments are encrypted: the six sops selection rules over the key path and
 // the comment stack (spec 4.2, 4.3). One function, no format knowledge.
-import { compileRegex, regexError } from '../config/regex.js'
+import { compileRegex, regexError } from './regex.js'
 import type { SelectionRule } from './metadata.js'
 
 /** Frames of comment texts, one per map/list being walked (root first). */
