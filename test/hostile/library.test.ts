@@ -114,16 +114,16 @@ describe(`nesting depth: readers and writers share the limit of ${MAX_DEPTH}`, (
     })
   }
 
-  it('yaml and json: 10,000 levels (block, flow, lists) end in the same error, not a stack overflow', () => {
+  it('yaml and json: 10,000 levels (flow; block 2,000: its indentation grows quadratically) end in the same error, not a stack overflow', () => {
     const deep = [
-      Array.from({ length: 10_000 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ' 1\n',
+      Array.from({ length: 2_000 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ' 1\n',
       'a: ' + '['.repeat(10_000) + ']'.repeat(10_000) + '\n',
       'a: ' + '{b: '.repeat(10_000) + '1' + '}'.repeat(10_000) + '\n',
-      Array.from({ length: 10_000 }, (_, i) => ' '.repeat(2 * i) + '- ').join('\n') + 'x\n',
+      Array.from({ length: 2_000 }, (_, i) => ' '.repeat(2 * i) + '- ').join('\n') + 'x\n',
     ]
     for (const text of deep) expect(errorOf(() => stores.yaml.parse(enc.encode(text), 'plain')).message).toMatch(/nests deeper/)
     expect(errorOf(() => stores.json.parse(enc.encode('{"a":' + '['.repeat(20_000) + ']'.repeat(20_000) + '}'), 'plain')).message).toMatch(/nests deeper/)
-  })
+  }, 300_000)
 
   it('aliases count towards the depth', () => {
     // 200 levels written under an anchor, used 100 levels down: 300 levels once expanded.
