@@ -1,10 +1,12 @@
 // Where age identities come from, the way sops finds them (spec 9.1): SOPS_AGE_KEY,
 // SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, then <config dir>/sops/age/keys.txt.
-import { readFileSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { KeyContext } from './types.js'
 import { childProcess } from '../io/builtins.js'
+import { readBounded } from '../io/files.js'
+import { SecretsError } from '../errors.js'
 
 export interface AgeIdentities {
   identities: string[]
@@ -41,8 +43,9 @@ function readIdentityFile(path: string, label: string, ctx: KeyContext, found: s
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
       ctx.warn(`identity file ${path} is readable by other users (mode ${(st.mode & 0o777).toString(8)}) - run: chmod 600 ${path}`)
     }
-    text = readFileSync(path, 'utf8')
-  } catch {
+    text = Buffer.from(readBounded(path)).toString('utf8')
+  } catch (e) {
+    if (e instanceof SecretsError) throw e.inFile(path) // too large, or a device
     looked.push(`${label} (not found)`)
     return
   }
