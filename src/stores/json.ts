@@ -6,7 +6,7 @@ import { MAX_DEPTH, tooDeep } from '../tree/limits.js'
 import type { Node, MapNode, ListNode, MapEntry, Comment, ParsedFile, PlainObject, PlainValue } from '../tree/types.js'
 import { withLimits, type EmitOptions, type Store } from './store.js'
 import { jsonText, plainJsonText, quoteJsonString, wrapJson } from '../tree/json-text.js'
-import { decodeRuneGo, decodeUtf8Go, decodeUtf8Strict, isValidUtf8, utf8 } from '../util/utf8.js'
+import { decodeRuneGo, decodeUtf8Go, decodeUtf8Strict, utf8 } from '../util/utf8.js'
 
 export { jsonText, quoteJsonString } from '../tree/json-text.js'
 
@@ -61,13 +61,15 @@ function syntaxError(bytes: Uint8Array, offset: number, what: string): SecretsEr
  * so sops, would silently store U+FFFD instead). Thrown inside the parser and given its key path
  * while the recursion unwinds, then turned into one SecretsError naming the key.
  */
-class StringProblem {
+class StringProblem extends Error {
   readonly path: Array<string | number> = []
   constructor(
     readonly what: 'utf8' | 'surrogate',
     readonly inKey: boolean,
     readonly offset: number,
-  ) {}
+  ) {
+    super('a string cannot be stored exactly')
+  }
 }
 
 function stringProblemError(b: Uint8Array, p: StringProblem): SecretsError {

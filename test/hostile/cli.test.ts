@@ -60,9 +60,11 @@ function run(s: Sandbox, args: string[], opts: { cwd: string; input?: string; en
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++] as T)
-  }))
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++] as T)
+    }),
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,7 +96,10 @@ function random(n: number): Buffer {
 
 const b64raw = (b: Uint8Array): string => Buffer.from(b).toString('base64').replace(/=+$/, '')
 function armor(bytes: Buffer): string {
-  return `-----BEGIN AGE ENCRYPTED FILE-----\n${bytes.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END AGE ENCRYPTED FILE-----\n`
+  return `-----BEGIN AGE ENCRYPTED FILE-----\n${bytes
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END AGE ENCRYPTED FILE-----\n`
 }
 
 /** The valid file with its metadata changed through the store (format-neutral). */
@@ -174,7 +179,12 @@ async function hostileFiles(valid: Map<Format, Buffer>, ids: { me: Identity }): 
     }
     if (f.format === 'yaml') {
       const bomb = ['b0: &b0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-      for (let i = 1; i <= 8; i++) bomb.push(`b${i}: &b${i} [${Array(10).fill(`*b${i - 1}`).join(',')}]`)
+      for (let i = 1; i <= 8; i++)
+        bomb.push(
+          `b${i}: &b${i} [${Array(10)
+            .fill(`*b${i - 1}`)
+            .join(',')}]`,
+        )
       add('alias-bomb', Buffer.concat([Buffer.from(bomb.join('\n') + '\n'), enc]), [3], false)
       add('duplicate-keys-with-escapes', Buffer.concat([Buffer.from('"\\e[2J\\rk": 1\n"\\e[2J\\rk": 2\n'), enc]), [3], false)
     }
@@ -185,7 +195,12 @@ async function hostileFiles(valid: Map<Format, Buffer>, ids: { me: Identity }): 
     add('no-lastmodified', await withMetadata(f.format, enc, (md) => delete md['lastmodified']), [3], true)
     add('no-master-keys', await withMetadata(f.format, enc, (md) => (md['age'] = [])), [3], true)
     add('corrupted-value-token', firstToken(enc, flip), [25], true)
-    add('bad-base64-token', firstToken(enc, (d) => '!' + d.slice(1)), [25], true)
+    add(
+      'bad-base64-token',
+      firstToken(enc, (d) => '!' + d.slice(1)),
+      [25],
+      true,
+    )
     add('broken-mac', await withMetadata(f.format, enc, (md) => (md['mac'] = String(md['mac']).replace(/data:(.)/, (_m, c: string) => `data:${c === 'A' ? 'B' : 'A'}`))), [51], true)
     add('empty-mac', await withMetadata(f.format, enc, (md) => (md['mac'] = '')), [51], true)
     {
@@ -250,6 +265,7 @@ function check(c: Case, r: Run, before: { bytes: Buffer; listing: string[] }): s
   if (!c.codes.includes(r.code)) return `exit ${r.code}, expected ${c.codes.join(' or ')}`
   if (!DOCUMENTED.has(r.code)) return `exit ${r.code} is not a documented code for refused input`
   if (!/^secrets: [^\n]*\n$/.test(r.stderr)) return 'stderr is not exactly one "secrets:" line'
+  // eslint-disable-next-line no-control-regex -- looking for control characters
   if (/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(r.stderr)) return 'stderr holds a control character'
   if (/^\s+at /m.test(r.stderr) || /Error: /.test(r.stderr)) return 'stderr holds a stack trace'
   for (const [where, text] of [
@@ -330,7 +346,15 @@ describe('hostile input through the CLI', () => {
         const { args, input } = COMMANDS[c]!(file, h)
         // encrypt: damaged beyond parsing (3), or still a sops file (7, already encrypted).
         const codes = c === 'encrypt' ? [3, 7] : h.codes
-        cases.push({ label: `${h.format} ${h.name}: ${args.join(' ').replace(root, '').slice(0, 80)}`, dir, file, args, ...(input !== undefined ? { input } : {}), env: { ...env, SECRETS_EDITOR: editor }, codes })
+        cases.push({
+          label: `${h.format} ${h.name}: ${args.join(' ').replace(root, '').slice(0, 80)}`,
+          dir,
+          file,
+          args,
+          ...(input !== undefined ? { input } : {}),
+          env: { ...env, SECRETS_EDITOR: editor },
+          codes,
+        })
       }
     })
     expect(cases.length).toBeGreaterThanOrEqual(300)
@@ -378,9 +402,22 @@ describe('hostile input through the CLI', () => {
     const contents: Array<{ name: string; formats: Format[]; bytes: (f: Format) => Buffer }> = [
       { name: 'garbage', formats: ['yaml', 'json', 'ini', 'dotenv'], bytes: () => Buffer.concat([Buffer.from('{[: "\n'), random(2000)]) },
       { name: 'deep', formats: ['yaml', 'json'], bytes: (f) => (f === 'yaml' ? Buffer.from(deepPrefix('yaml', 300)) : Buffer.from(`{"a": ${'['.repeat(300)}${']'.repeat(300)}}`)) },
-      { name: 'non-utf8', formats: ['yaml', 'json', 'ini', 'dotenv'], bytes: (f) => Buffer.concat([Buffer.from(f === 'ini' ? '[s]\nk' : f === 'json' ? '{"k' : 'K'), Buffer.from([0xff]), Buffer.from(f === 'ini' ? ' = v\n' : f === 'json' ? '": "v"}' : f === 'dotenv' ? '=v\n' : ': v\n')]) },
+      {
+        name: 'non-utf8',
+        formats: ['yaml', 'json', 'ini', 'dotenv'],
+        bytes: (f) =>
+          Buffer.concat([
+            Buffer.from(f === 'ini' ? '[s]\nk' : f === 'json' ? '{"k' : 'K'),
+            Buffer.from([0xff]),
+            Buffer.from(f === 'ini' ? ' = v\n' : f === 'json' ? '": "v"}' : f === 'dotenv' ? '=v\n' : ': v\n'),
+          ]),
+      },
       { name: 'sops-key', formats: ['yaml', 'json'], bytes: (f) => Buffer.from(f === 'yaml' ? 'sops: 1\na: b\n' : '{"sops": {}, "a": "b"}') },
-      { name: 'alias-bomb', formats: ['yaml'], bytes: () => Buffer.from(['b0: &b0 [1,1,1,1,1,1,1,1,1,1]', ...Array.from({ length: 8 }, (_, i) => `b${i + 1}: &b${i + 1} [${Array(10).fill(`*b${i}`).join(',')}]`)].join('\n') + '\n') },
+      {
+        name: 'alias-bomb',
+        formats: ['yaml'],
+        bytes: () => Buffer.from(['b0: &b0 [1,1,1,1,1,1,1,1,1,1]', ...Array.from({ length: 8 }, (_, i) => `b${i + 1}: &b${i + 1} [${Array(10).fill(`*b${i}`).join(',')}]`)].join('\n') + '\n'),
+      },
       { name: 'conflict-markers', formats: ['yaml', 'json', 'ini', 'dotenv'], bytes: () => Buffer.from('<<<<<<< HEAD\na: 1\n=======\na: 2\n>>>>>>> x\n') },
     ]
     const cases: Case[] = []
@@ -407,7 +444,10 @@ describe('hostile input through the CLI', () => {
     const dir = join(root, 'version-1x')
     mkdirSync(dir)
     const file = join(dir, 'secrets.json')
-    const text = valid.get('json')!.toString('utf8').replace(/"version": "[^"]*"/, '"version": "1.13"')
+    const text = valid
+      .get('json')!
+      .toString('utf8')
+      .replace(/"version": "[^"]*"/, '"version": "1.13"')
     writeFileSync(file, text)
     const r = s.run(['decrypt', file], { cwd: dir, env })
     // The version is not authenticated by the MAC, so the file opens.

@@ -29,6 +29,7 @@ function onlySecretsErrors(fn: () => unknown): void {
     fn()
   } catch (e) {
     if (!(e instanceof SecretsError)) throw new Error(`threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`)
+    // eslint-disable-next-line no-control-regex -- looking for control characters
     expect(e.line()).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/)
   }
 }
@@ -38,7 +39,45 @@ const hostileBytes = fc.oneof(
   fc.uint8Array({ maxLength: 300 }),
   fc.string({ maxLength: 200 }).map((s) => enc.encode(s)),
   fc
-    .array(fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '\\u', 'd800', '\\', 'a', '1', '-', ' ', '\n', '\r', '#', ';', '=', 'sops', '&a', '*a', '!!binary', '? ', '- ', '"""', '`', '__map_', '__list_', 'ENC[AES256_GCM,data:', 'version', '\u0000', '\u001b[2J', '\xff'), { maxLength: 60 })
+    .array(
+      fc.constantFrom(
+        '{',
+        '}',
+        '[',
+        ']',
+        '"',
+        ':',
+        ',',
+        '\\u',
+        'd800',
+        '\\',
+        'a',
+        '1',
+        '-',
+        ' ',
+        '\n',
+        '\r',
+        '#',
+        ';',
+        '=',
+        'sops',
+        '&a',
+        '*a',
+        '!!binary',
+        '? ',
+        '- ',
+        '"""',
+        '`',
+        '__map_',
+        '__list_',
+        'ENC[AES256_GCM,data:',
+        'version',
+        '\u0000',
+        '\u001b[2J',
+        '\xff',
+      ),
+      { maxLength: 60 },
+    )
     .map((parts) => enc.encode(parts.join(''))),
   fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 200 }).map((a) => Uint8Array.from(a)),
 )
@@ -104,10 +143,7 @@ describe(`nesting depth: readers and writers share the limit of ${MAX_DEPTH}`, (
       const over: ParsedFile = { branches: [nested(MAX_DEPTH + 1, true)], metadata: atLimit.metadata }
       expect(errorOf(() => store.emit(over)).message).toBe(`the document nests deeper than ${MAX_DEPTH} levels`)
       // The same depth written by hand is refused by the reader.
-      const text =
-        format === 'yaml'
-          ? Array.from({ length: MAX_DEPTH + 1 }, (_, i) => ' '.repeat(i) + 'a:').join('\n') + ' x\n'
-          : '{"a": '.repeat(MAX_DEPTH + 1) + '1' + '}'.repeat(MAX_DEPTH + 1)
+      const text = format === 'yaml' ? Array.from({ length: MAX_DEPTH + 1 }, (_, i) => ' '.repeat(i) + 'a:').join('\n') + ' x\n' : '{"a": '.repeat(MAX_DEPTH + 1) + '1' + '}'.repeat(MAX_DEPTH + 1)
       const e = errorOf(() => store.parse(enc.encode(text), 'encrypted'))
       expect(e.code).toBe('input')
       expect(e.message).toMatch(/nests deeper than 256 levels/)
@@ -127,8 +163,7 @@ describe(`nesting depth: readers and writers share the limit of ${MAX_DEPTH}`, (
 
   it('aliases count towards the depth', () => {
     // 200 levels written under an anchor, used 100 levels down: 300 levels once expanded.
-    const block = (levels: number, indent: number, last: string): string[] =>
-      Array.from({ length: levels }, (_, i) => ' '.repeat(indent + i) + (i === levels - 1 ? `k: ${last}` : 'k:'))
+    const block = (levels: number, indent: number, last: string): string[] => Array.from({ length: levels }, (_, i) => ' '.repeat(indent + i) + (i === levels - 1 ? `k: ${last}` : 'k:'))
     const text = ['x: &x', ...block(200, 1, 'v'), 'y:', ...block(100, 1, '*x')].join('\n') + '\n'
     expect(errorOf(() => stores.yaml.parse(enc.encode(text), 'plain')).message).toMatch(/nests deeper than 256/)
     const fits = ['x: &x', ...block(150, 1, 'v'), 'y:', ...block(100, 1, '*x')].join('\n') + '\n'
@@ -145,7 +180,12 @@ describe(`nesting depth: readers and writers share the limit of ${MAX_DEPTH}`, (
 describe('YAML alias expansion is capped (go-yaml v3 ratio rule)', () => {
   const bomb = (levels: number, width: number): string => {
     const lines = [`a0: &a0 [${Array(width).fill('"lol"').join(',')}]`]
-    for (let i = 1; i <= levels; i++) lines.push(`a${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(',')}]`)
+    for (let i = 1; i <= levels; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(width)
+          .fill(`*a${i - 1}`)
+          .join(',')}]`,
+      )
     return lines.join('\n') + '\n'
   }
   it('a billion laughs ends quickly in one error', () => {
