@@ -154,7 +154,7 @@ async function hostileFiles(valid: Map<Format, Buffer>, ids: { me: Identity }): 
     add('empty', '', [3], false, f.format === 'ini' ? ['encrypt'] : undefined)
     add('truncated-half', enc.subarray(0, enc.length >> 1), [3], false)
     add('truncated-tail', enc.subarray(0, enc.length - 7), [3], false)
-    add('huge-unbalanced', '['.repeat(500_000), [3], false)
+    add('huge-unbalanced', '['.repeat(200_000), [3], false)
     add('deep-300', deep(f.format, enc, 300), [3], false)
     add('deep-10000', deep(f.format, enc, 10_000), [3], false)
     add('conflict-markers', Buffer.concat([Buffer.from('<<<<<<< HEAD\n'), enc, Buffer.from('=======\n'), enc, Buffer.from('>>>>>>> theirs\n')]), [3], false)
