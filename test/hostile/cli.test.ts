@@ -238,7 +238,8 @@ const COMMANDS: Record<string, (file: string, h: { key: string }) => { args: str
   rotate: (file) => ({ args: ['rotate', file] }),
   updatekeys: (file) => ({ args: ['--quiet', 'updatekeys', '--yes', file] }),
   exec: (file) => ({ args: ['exec', file, '--', 'true'] }),
-  'exec-file': (file) => ({ args: ['exec-file', file, '--', 'cat', '{}'] }),
+  // A file without a known extension needs its format named (exec-file refuses to guess).
+  'exec-file': (file) => ({ args: ['exec-file', ...(file.endsWith('.bin') ? ['--input-type', 'binary'] : []), file, '--', 'cat', '{}'] }),
   render: (file) => ({ args: ['render', 'dotenv', file] }),
 }
 const OTHERS = Object.keys(COMMANDS).filter((c) => c !== 'decrypt')
