@@ -186,6 +186,8 @@ describe('a closed stdout', () => {
       ['render', 'k8s', 'production', '--name', 'app'],
       ['encrypt', '--age', t.a.recipient, 'plain.yaml'],
       ['keygen', '-q', '-o', join(t.s.home, 'more-keys.txt')],
+      ['--help'],
+      ['--version'],
     ]) {
       const r = await runIntoClosedPipe(t.s, args, env)
       expect({ args, code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ args, code: 141, signal: null, stderr: '' })
