@@ -278,6 +278,23 @@ describe('temp files of a killed write', () => {
   })
 })
 
+describe('-o /dev/stdout and other descriptors', () => {
+  it.runIf(withBash)('write into the open descriptor (a pipe, or a file opened for appending), never replace it', () => {
+    const t = setup()
+    const script = `set -e
+echo before > out.txt
+node "${BIN}" decrypt -q secrets/production.yaml -o /dev/stdout >> out.txt
+node "${BIN}" keygen -q -o /dev/stdout | cat > key.txt
+node "${BIN}" decrypt -q secrets/production.yaml -o /dev/fd/3 3> fd3.txt`
+    const r = spawnSync('bash', ['-c', script], { cwd: t.s.dir, env: { ...t.s.env, ...as(t.a) }, encoding: 'utf8', timeout: 120_000 })
+    expect(r.status, r.stderr).toBe(0)
+    const plain = 'KEY_0: vvvvvvv0\nKEY_1: vvvvvvv1\nKEY_2: vvvvvvv2\n'
+    expect(readFileSync(join(t.s.dir, 'out.txt'), 'utf8')).toBe('before\n' + plain)
+    expect(readFileSync(join(t.s.dir, 'key.txt'), 'utf8')).toMatch(/^# created: .*\n# public key: (age1\w+)\nAGE-SECRET-KEY-1\w+\n\1\n$/)
+    expect(readFileSync(join(t.s.dir, 'fd3.txt'), 'utf8')).toBe(plain)
+  })
+})
+
 describe('render -o into a missing folder', () => {
   it('render dotenv -o dir/sub/x.env creates the folders (0700) and the file (0600)', () => {
     const t = setup()
