@@ -13,7 +13,7 @@ import { KeyError, type KeyContext, type MasterKey } from './types.js'
 export { KeyError, type KeyContext, type MasterKey } from './types.js'
 
 function identityOf(kind: KeyType, e: PlainObject): string {
-  const s = (k: string): string => (typeof e[k] === 'string' ? (e[k] as string) : '')
+  const s = (k: string): string => (typeof e[k] === 'string' ? e[k] : '')
   switch (kind) {
     case 'age':
       return s('recipient')

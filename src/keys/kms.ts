@@ -145,7 +145,7 @@ const clients = new WeakMap<object, Map<string, { client: Promise<KmsClient>; un
 
 function kmsClient(env: NodeJS.ProcessEnv, s: ClientSettings): Promise<KmsClient> {
   let byEnv = clients.get(env)
-  if (byEnv === undefined) clients.set(env, (byEnv = new Map()))
+  if (byEnv === undefined) clients.set(env, (byEnv = new Map<string, { client: Promise<KmsClient>; until: number }>()))
   const cacheKey = JSON.stringify(s)
   const hit = byEnv.get(cacheKey)
   if (hit !== undefined && hit.until > Date.now()) return hit.client

@@ -6,7 +6,7 @@ import type { PlainObject } from '../tree/types.js'
 export interface KeyContext {
   env: NodeJS.ProcessEnv
   /** Informational warnings (stderr), e.g. an identity file readable by others. */
-  warn(message: string): void
+  warn: (message: string) => void
 }
 
 export interface MasterKey {

@@ -29,7 +29,7 @@ async function localRecipients(cli: Cli): Promise<string[]> {
   if (ids.length > 0) {
     const { identityToRecipient } = await import('age-encryption')
     // the most recently added identity is the one a fresh project should use
-    return [await identityToRecipient(ids[ids.length - 1] as string)]
+    return [await identityToRecipient(ids[ids.length - 1])]
   }
   const file = keyFilePath(cli)
   const recipient = await appendNewIdentity(file)
