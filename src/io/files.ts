@@ -1,7 +1,24 @@
 // Reading inputs (size-capped, refusing devices that never end) and atomic writes (temp file in the
 // real target's folder, fsync, rename) with explicit modes, so a failure leaves the old file intact,
 // plaintext is never briefly world-readable, and a write through a symlink replaces the real file.
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import type { Stats } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
@@ -29,7 +46,12 @@ export function maxInputBytes(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 function sizeText(n: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const)
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`
   return `${n} bytes`
 }
 

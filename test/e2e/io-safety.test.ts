@@ -212,7 +212,7 @@ async function killDuringWrite(s: Sandbox, env: NodeJS.ProcessEnv): Promise<{ pi
 }
 
 describe('temp files of a killed write', () => {
-  it.runIf(withGit)('kill -9 during decrypt -o: the leftover is 0600, named for init\'s .gitignore, removed by the next run', async () => {
+  it.runIf(withGit)("kill -9 during decrypt -o: the leftover is 0600, named for init's .gitignore, removed by the next run", async () => {
     const t = setup({ keys: 40, size: 200_000 }) // 8 MB of plaintext: a write long enough to be caught in
     spawnSync('git', ['init', '-q', '.'], { cwd: t.s.dir })
     const elsewhere = join(t.s.home, 'project')
@@ -236,7 +236,7 @@ describe('temp files of a killed write', () => {
     const partial = readFileSync(leftover, 'utf8') // plaintext, cut anywhere (empty when the kill came before the first write)
     expect('KEY_0: ' + 'v'.repeat(199_999) + '0\n').toContain(partial.slice(0, 200_008))
     const ignored = spawnSync('git', ['check-ignore', '-q', '--', `out/${name}`], { cwd: t.s.dir })
-    expect(ignored.status, 'init\'s .gitignore lines must cover temp files').toBe(0)
+    expect(ignored.status, "init's .gitignore lines must cover temp files").toBe(0)
 
     const next = t.s.run(['decrypt', 'secrets/production.yaml', '-o', 'out/out.yaml'], { env: as(t.a) })
     expect(next.code, next.stderr).toBe(0)
@@ -244,7 +244,7 @@ describe('temp files of a killed write', () => {
     expect(readFileSync(join(t.s.dir, 'out', 'out.yaml'), 'utf8')).toContain(`KEY_39: ${'39'.padStart(200_000, 'v')}`)
   })
 
-  it('the next write removes only our stale temp files: never a live process\'s, another machine\'s, or other names', async () => {
+  it("the next write removes only our stale temp files: never a live process's, another machine's, or other names", async () => {
     const t = setup()
     const dir = join(t.s.dir, 'secrets')
     // a process that is gone (ran and exited), and one that is alive
