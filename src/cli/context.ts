@@ -18,6 +18,7 @@ export class Cli {
   readonly env: NodeJS.ProcessEnv
   readonly cwd: string
   private configCache: LoadedConfig | null | undefined
+  private keyCtx: KeyContext | undefined
   /** The "reading stdin as ..." note was printed (once per run). */
   stdinNoted = false
 
@@ -56,8 +57,9 @@ export class Cli {
     return rest
   }
 
+  /** One key context per run, so identities are looked up (and their problems reported) once. */
   keyContext(): KeyContext {
-    return { env: this.env, warn: (m) => this.warn(m) }
+    return (this.keyCtx ??= { env: this.env, warn: (m) => this.warn(m) })
   }
 
   /** The config file in force (.secretsrc.yaml, else .sops.yaml), or null when there is none. */

@@ -3,6 +3,7 @@
 import type { Cli } from './context.js'
 import { decryptionOrder, usage } from './context.js'
 import type { EnvVar } from '../outputs/env.js'
+import type { Format } from '../stores/index.js'
 import { loadEnvironment as load, loadVariables as loadVars, type LoadContext, type LoadedEnvironment } from '../outputs/load.js'
 
 export type { LoadedEnvironment } from '../outputs/load.js'
@@ -18,8 +19,8 @@ async function context(cli: Cli, arg: string): Promise<LoadContext> {
   return { cwd: cli.cwd, config: await cli.config(), ctx: cli.keyContext(), display: (p) => cli.display(p) }
 }
 
-export async function loadEnvironment(cli: Cli, arg: string, flags: { decryptionOrder?: string | undefined }): Promise<LoadedEnvironment> {
-  return load(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env) })
+export async function loadEnvironment(cli: Cli, arg: string, flags: { decryptionOrder?: string | undefined; inputFormat?: Format | undefined }): Promise<LoadedEnvironment> {
+  return load(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env), inputFormat: flags.inputFormat })
 }
 
 export async function loadVariables(cli: Cli, arg: string, flags: VariableFlags): Promise<LoadedEnvironment & { vars: EnvVar[] }> {
