@@ -94,6 +94,7 @@ const edit: Register = (program) => {
     .argument('<file>', 'file path or environment name (created from the creation rule if absent)')
     .option('--ignore-mac', 'open even when the MAC does not match')
     .addOption(typeOption('--input-type <type>', 'format of the file (default: from the extension)'))
+    .option('--filename-override <path>', "pick the format and the creation rule by this path instead of the file's (as sops)")
     .addHelpText(
       'after',
       `

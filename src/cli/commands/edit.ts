@@ -2,13 +2,13 @@
 // under the same data key so only changed values get new ciphertext. A missing file is created
 // from its creation rule. The lock is held throughout; plaintext never reaches argv or stdout.
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs'
-import { basename, dirname } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { encryptDocument } from '../../document/index.js'
 import { SecretsError } from '../../errors.js'
 import { readBounded, writeFileAtomic } from '../../io/files.js'
 import { lockPathFor, withFileLock } from '../../io/lock.js'
 import { withPrivateTempDir } from '../../io/private-tmp.js'
-import { storeFor } from '../../stores/index.js'
+import { formatFromPath, storeFor } from '../../stores/index.js'
 import type { Format, Store } from '../../stores/store.js'
 import type { ParsedFile } from '../../tree/types.js'
 import { type Cli, formatFor, usage } from '../context.js'
@@ -20,7 +20,12 @@ import { masterKeysFor } from '../keys.js'
 export interface EditFlags {
   ignoreMac?: boolean
   inputType?: string
+  /** sops' --filename-override: this path, not the file's, picks the format and the creation rule. */
+  filenameOverride?: string
 }
+
+/** The path whose name and creation rule count (--filename-override, else the file itself). */
+const rulePathOf = (cli: Cli, path: string, flags: EditFlags): string => (flags.filenameOverride !== undefined ? resolve(cli.cwd, flags.filenameOverride) : path)
 
 // What a new file starts as (sops's own example, so its users feel at home).
 const EXAMPLES: Record<Format, string> = {
@@ -61,10 +66,10 @@ export async function edit(cli: Cli, arg: string, flags: EditFlags): Promise<voi
 }
 
 async function editExisting(cli: Cli, editor: EditorCommand, path: string, shown: string, flags: EditFlags): Promise<void> {
-  const f = await openEncrypted(cli, path, flags)
+  const f = await openEncrypted(cli, path, { ...flags, inputType: flags.inputType ?? (flags.filenameOverride !== undefined ? formatFromPath(flags.filenameOverride) : undefined) })
   try {
     if (flags.ignoreMac) cli.info('MAC not checked (--ignore-mac): the saved file gets a fresh, valid MAC')
-    const drift = await keyDriftFor(cli, path, f.dec.groups, f.dec.metadata.shamirThreshold)
+    const drift = await keyDriftFor(cli, rulePathOf(cli, path, flags), f.dec.groups, f.dec.metadata.shamirThreshold)
     if (drift !== null) cli.warn(`the master keys of ${shown} differ from ${drift.rule.description}: ${describeDrift(drift)} - run \`secrets updatekeys ${shown}\``)
     const indent = await configIndent(cli, f.store)
     const plain = f.store.emit({ branches: f.dec.branches, metadata: null }, indent !== undefined ? { indent } : {})
@@ -87,9 +92,9 @@ async function editExisting(cli: Cli, editor: EditorCommand, path: string, shown
 }
 
 async function createNew(cli: Cli, editor: EditorCommand, path: string, shown: string, flags: EditFlags): Promise<void> {
-  const format = await formatFor(path, flags.inputType)
+  const format = await formatFor(rulePathOf(cli, path, flags), flags.inputType)
   const store = await storeFor(format)
-  const plan = await masterKeysFor(cli, path, {}) // before the editor: a config problem must not cost the user their typing
+  const plan = await masterKeysFor(cli, rulePathOf(cli, path, flags), {}) // before the editor: a config problem must not cost the user their typing
   const indent = await configIndent(cli, store)
   const emitOpts = indent !== undefined ? { indent } : {}
   const example = store.emit(store.parse(new TextEncoder().encode(EXAMPLES[format]), 'plain'), emitOpts)
