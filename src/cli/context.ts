@@ -65,10 +65,12 @@ export class Cli {
   /** The config file in force (.secretsrc.yaml, else .sops.yaml), or null when there is none. */
   async config(): Promise<LoadedConfig | null> {
     if (this.configCache !== undefined) return this.configCache
-    const { findConfig, loadConfig } = await import('../config/index.js')
+    const { findConfig, loadConfig, shadowWarning } = await import('../config/index.js')
     const explicit = this.opts.config
     const path = explicit !== undefined ? resolve(this.cwd, explicit) : findConfig(this.cwd, this.env)
     this.configCache = path === null ? null : loadConfig(path)
+    const shadow = this.configCache === null ? undefined : shadowWarning(this.configCache, (p) => this.display(p))
+    if (shadow !== undefined) this.warn(shadow)
     return this.configCache
   }
 

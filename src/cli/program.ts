@@ -36,7 +36,7 @@ const init: Register = (program) => {
     .description('create .secretsrc.yaml and one encrypted file per environment under secrets/')
     .argument('[environments...]', 'environment names', ['development'])
     .option('--age <recipients>', 'age recipients (comma-separated; default: your local key, created if missing)', list)
-    .option('--dir <dir>', 'folder for the environment files', 'secrets')
+    .option('--dir <dir>', 'folder for the environment files (default: secrets, or the secrets_dir of an existing .sops.yaml)')
     .option('--force', 'overwrite an existing .secretsrc.yaml')
     .action(async (envs: string[], opts, cmd: Command) => (await import('./commands/init.js')).init(cli(cmd), envs, opts))
 }
