@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, unlinkSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { encryptDocument } from '../../document/index.js'
 import { SecretsError } from '../../errors.js'
+import { safeMessage } from '../../redact.js'
 import { readBounded, writeFileAtomic } from '../../io/files.js'
 import { lockPathFor, withFileLock } from '../../io/lock.js'
 import { withPrivateTempDir } from '../../io/private-tmp.js'
@@ -152,7 +153,7 @@ async function editUntilValid(cli: Cli, editor: EditorCommand, store: Store, nam
         } catch (e) {
           if (!(e instanceof SecretsError)) throw e
           if (!canPrompt()) throw new SecretsError(e.code, e.message, { where: e.where, hint: 'your changes were discarded; the file is unchanged' })
-          process.stderr.write(`secrets: ${e.message}${e.where ? ` (${e.where})` : ''}\n`)
+          process.stderr.write(`secrets: ${safeMessage(`${e.message}${e.where ? ` (${e.where})` : ''}`)}\n`)
           if (!(await askYesNo('secrets: reopen the editor to fix it? (no discards your changes)'))) {
             throw new SecretsError(e.code, 'edit abandoned: the edited content was not valid', { hint: 'your changes were discarded; the file is unchanged' })
           }
