@@ -17,6 +17,8 @@ const VERSION = __VERSION__
 const BUNDLE_SHA256 = __BUNDLE_SHA256__
 const argv = process.argv.slice(2)
 const fast = process.env.SECRETS_FULL_HELP !== '1'
+// `secrets --help | head -1`: a reader that went away ends us quietly with 141, as in the bundle (src/cli/main.ts)
+for (const stream of [process.stdout, process.stderr]) stream.on('error', (e) => process.exit(e && e.code === 'EPIPE' ? 141 : 1))
 if (fast && (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')))) {
   // no arguments: help on stderr and the usage exit code (2), as commander does
   if (argv.length === 0) {

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path'
 import type { LoadedConfig } from './config/types.js'
 import { encryptDocument } from './document/index.js'
 import { SecretsError } from './errors.js'
+import { safeMessage } from './redact.js'
 import { readInput, writeFileAtomic } from './io/files.js'
 import { renderCompose as composeFromVars, type ComposeOptions } from './outputs/compose.js'
 import { secretFiles, writeSecretFiles, type WriteResult } from './outputs/docker-secrets.js'
@@ -64,7 +65,7 @@ async function session(opts: ContextOptions): Promise<Session> {
   const path = opts.config !== undefined ? resolve(cwd, opts.config) : findConfig(cwd, process.env)
   const config: LoadedConfig | null = path === null ? null : loadConfig(path)
   // Warnings (say, a key file others can read) go to stderr as the CLI prints them; nothing else is printed.
-  const ctx = { env: process.env, warn: (m: string) => void process.stderr.write(`secrets: warning: ${m}\n`) }
+  const ctx = { env: process.env, warn: (m: string) => void process.stderr.write(`secrets: warning: ${safeMessage(m)}\n`) }
   return { cwd, config, ctx, env: process.env }
 }
 

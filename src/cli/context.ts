@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { SecretsError } from '../errors.js'
-import { redactSecrets } from '../redact.js'
+import { safeMessage } from '../redact.js'
 import type { KeyContext } from '../keys/types.js'
 import type { LoadedConfig } from '../config/index.js'
 import type { Format } from '../stores/store.js'
@@ -40,11 +40,11 @@ export class Cli {
 
   /** Informational line on stderr (suppressed by --quiet). */
   info(msg: string): void {
-    if (!this.opts.quiet) process.stderr.write(`secrets: ${redactSecrets(msg)}\n`)
+    if (!this.opts.quiet) process.stderr.write(`secrets: ${safeMessage(msg)}\n`)
   }
 
   warn(msg: string): void {
-    process.stderr.write(`secrets: warning: ${redactSecrets(msg)}\n`)
+    process.stderr.write(`secrets: warning: ${safeMessage(msg)}\n`)
   }
 
   /** A path as the user would like to read it: relative to the working directory when inside it. */

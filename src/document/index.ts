@@ -1,12 +1,12 @@
 // Whole-file operations: encrypt a plain tree under a fresh data key, decrypt a sops tree and
 // check its MAC, re-encrypt an edited tree under its existing key (unchanged values keep tokens).
-import { randomBytes } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { decryptToken, encryptBytes, isEncToken, parseEncToken, selectGcmBackend } from '../crypto/cipher.js'
 import { decodeUtf8, utf8 } from '../util/utf8.js'
 import { normalizeLastModified, nowLastModified, selectMacBackend } from '../crypto/mac.js'
 import { decodeAges, encodeAges, leafFingerprints, nextAges } from '../values/ages.js'
 import { SecretsError } from '../errors.js'
-import { groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
+import { checkDataKey, groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
 import { DEFAULT_RULE, SOPS_VERSION, readMetadata, writeMetadata, type Metadata, type SelectionRule } from '../model/metadata.js'
 import { makeSelector, ruleProblem } from '../model/select.js'
@@ -104,7 +104,7 @@ export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): P
   await selectCryptoBackends()
   const metadata = readMetadata(file.metadata)
   const groups = groupsFromMetadata(metadata.keyGroups)
-  const dataKey = opts.dataKey ?? (await unwrapDataKey(groups, metadata.shamirThreshold, opts.ctx, opts.decryptionOrder))
+  const dataKey = checkDataKey(opts.dataKey ?? (await unwrapDataKey(groups, metadata.shamirThreshold, opts.ctx, opts.decryptionOrder)))
   const stash = new IvStash()
   const { branches, macHex, warnings } = decryptBranches(file.branches, {
     key: dataKey,
@@ -146,7 +146,10 @@ function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
   } catch {
     throw new SecretsError('mac', 'the MAC could not be decrypted (the MAC or lastmodified was altered)', { hint })
   }
-  if (stored !== computed) throw new SecretsError('mac', 'MAC mismatch: the values do not match the MAC stored in the file', { hint })
+  // Constant time: how much of a MAC matched must not show in how long the comparison took.
+  const a = Buffer.from(stored)
+  const b = Buffer.from(computed)
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new SecretsError('mac', 'MAC mismatch: the values do not match the MAC stored in the file', { hint })
 }
 
 /**

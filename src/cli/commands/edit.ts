@@ -1,11 +1,12 @@
 // `secrets edit FILE|ENV`: decrypt into a private temp dir, run the user's editor, re-encrypt
 // under the same data key so only changed values get new ciphertext. A missing file is created
 // from its creation rule. The lock is held throughout; plaintext never reaches argv or stdout.
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { encryptDocument } from '../../document/index.js'
 import { SecretsError } from '../../errors.js'
-import { writeFileAtomic } from '../../io/files.js'
+import { safeMessage } from '../../redact.js'
+import { readBounded, writeFileAtomic } from '../../io/files.js'
 import { lockPathFor, withFileLock } from '../../io/lock.js'
 import { withPrivateTempDir } from '../../io/private-tmp.js'
 import { formatFromPath, storeFor } from '../../stores/index.js'
@@ -137,8 +138,9 @@ async function editUntilValid(cli: Cli, editor: EditorCommand, store: Store, nam
         }
         let edited: Uint8Array
         try {
-          edited = new Uint8Array(readFileSync(file))
-        } catch {
+          edited = readBounded(file)
+        } catch (e) {
+          if (e instanceof SecretsError) throw e // larger than the input cap
           throw new SecretsError('editor', 'the edited file disappeared from the temporary directory', { hint: 'nothing was saved; the file is unchanged' })
         }
         if (Buffer.compare(edited, plain) === 0) return null
@@ -151,7 +153,7 @@ async function editUntilValid(cli: Cli, editor: EditorCommand, store: Store, nam
         } catch (e) {
           if (!(e instanceof SecretsError)) throw e
           if (!canPrompt()) throw new SecretsError(e.code, e.message, { where: e.where, hint: 'your changes were discarded; the file is unchanged' })
-          process.stderr.write(`secrets: ${e.message}${e.where ? ` (${e.where})` : ''}\n`)
+          process.stderr.write(`secrets: ${safeMessage(`${e.message}${e.where ? ` (${e.where})` : ''}`)}\n`)
           if (!(await askYesNo('secrets: reopen the editor to fix it? (no discards your changes)'))) {
             throw new SecretsError(e.code, 'edit abandoned: the edited content was not valid', { hint: 'your changes were discarded; the file is unchanged' })
           }

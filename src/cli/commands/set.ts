@@ -9,6 +9,7 @@ import { scalarText } from '../../outputs/env.js'
 import { parseJsonValue } from '../../stores/json.js'
 import { jsonText } from '../../tree/json-text.js'
 import { isValidUtf8 } from '../../util/utf8.js'
+import { MAX_DEPTH, assertDepth, tooDeep } from '../../tree/limits.js'
 import { setAtPath, unsetAtPath } from '../../tree/mutate.js'
 import { formatGeneratorSpec, generateValue, parseGeneratorSpec } from '../../values/generate.js'
 import { formatPath, getAtPath, parseTreePath, type PathPart } from '../../tree/path.js'
@@ -39,10 +40,13 @@ export async function set(cli: Cli, file: string, pathArg: string, flags: SetFla
   if (flags.generate !== undefined && (flags.valueStdin || flags.valueFile !== undefined || flags.json)) throw usage('--generate makes the value: it cannot be combined with --value-stdin, --value-file or --json')
   if (flags.show && flags.generate === undefined) throw usage('--show prints a generated value: it goes with --generate')
   const spec = flags.generate === undefined ? undefined : parseGeneratorSpec(flags.generate, '--generate')
+  // Refuse what no reader would read back (the shared nesting limit), before asking for the value.
+  if (path.length > MAX_DEPTH) throw tooDeep('the key path')
   const target = await existingTarget(cli, file)
   let value: Node
   if (spec !== undefined) value = { kind: 'str', value: generateValue(spec) }
   else value = valueNode(await readSecretValue({ file: flags.valueFile, raw: flags.raw, prompt: `value for ${formatPath(path)} (input hidden): ` }), flags)
+  assertDepth(value, path.length, 'the key path and the value together')
   await modify(cli, target, flags, (f, branch) => {
     const before = peek(branch, path)
     const changed = setAtPath(branch, path, value)
