@@ -42,6 +42,7 @@ const cases = [
   ['node -e 0 (baseline)', process.execPath, ['-e', '0'], null],
   ['secrets --help', process.execPath, [bin, '--help'], 1.5],
   ['secrets decrypt, 50-key age YAML', process.execPath, [bin, 'decrypt', join(work, 'fifty.yaml')], 2],
+  ['the same, audit trail off', process.execPath, [bin, 'decrypt', join(work, 'fifty.yaml')], null, { SECRETS_AUDIT: 'off' }],
   ['installed: secrets --help', process.execPath, [installed, '--help'], 1.5],
   ['installed: secrets decrypt, 50 keys', process.execPath, [installed, 'decrypt', join(work, 'fifty.yaml')], 2],
   ['installed: the same, no code cache', process.execPath, [installed, 'decrypt', join(work, 'fifty.yaml')], null, NO_CACHE],

@@ -267,6 +267,28 @@ describe('status', () => {
     expect(html).toMatch(/^<!doctype html>/)
     expect(html).toMatch(/<svg /)
     expect(html).not.toMatch(/(src|href)=/)
+    // it parses: Python's HTML parser sees every element closed in order (void elements aside)
+    const parsed = spawnSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import sys, html.parser',
+          'VOID = {"meta", "br", "img", "line", "rect", "hr", "input", "link"}',
+          'class P(html.parser.HTMLParser):',
+          '    def __init__(s): super().__init__(); s.stack = []; s.bad = []',
+          '    def handle_starttag(s, t, a):',
+          '        if t not in VOID: s.stack.append(t)',
+          '    def handle_endtag(s, t):',
+          '        if t in VOID: return',
+          '        if not s.stack or s.stack.pop() != t: s.bad.append(t)',
+          'p = P(); p.feed(sys.stdin.read()); p.close()',
+          'print("ok" if not p.bad and not p.stack else f"bad {p.bad} open {p.stack}")',
+        ].join('\n'),
+      ],
+      { input: html, encoding: 'utf8' },
+    )
+    expect(parsed.stdout.trim()).toBe('ok')
     for (const out of [html, r.stdout, r.stderr]) expect(out).not.toMatch(/secret-value/)
     // readable text on a terminal
     expect(p.run(['status']).stdout).toMatch(/missing required keys: DATABASE_PASSWORD/)

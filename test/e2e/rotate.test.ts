@@ -224,7 +224,7 @@ describe('rotate', () => {
       expect(statSync(join(s.dir, f)).mode & 0o077).toBe(0)
       expect(readFileSync(join(s.dir, f), 'utf8')).not.toContain('value-1')
     }
-  })
+  }, 240_000) // ten whole rotations of a 20,000-key file: minutes on a loaded 2-core machine
 })
 
 describe('key groups with a threshold (3 groups, 2 needed)', () => {

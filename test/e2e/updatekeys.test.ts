@@ -162,7 +162,7 @@ describe('updatekeys', () => {
     expect(d.stderr).toMatch(/opened 2 of 3 key groups, 3 needed/)
     expect(decryptJson(s, 'production', as(a, b, c))).toEqual(plain)
     await expectSopsOpens(readFileSync(path), 'yaml', [a, b, c], parseYaml(s.run(['decrypt', 'production'], { env: as(a, b, c) }).stdout))
-  })
+  }, 180_000) // many CLI runs with key groups: slow on a loaded machine
 
   it.runIf(withScript)('on a terminal it asks: "n" leaves the file alone, "y" applies', () => {
     const { s, a, b, c, path } = setup()
