@@ -14,7 +14,10 @@ const median = (cmd, args, cwd) => medianOf(cmd, args, { env, cwd, runs })
 
 try {
   console.log(`exec vs dotenvx: medians of ${runs} runs (budgets: 10x faster at 50 keys, 100x at 1,000)`)
-  for (const [n, budget] of [[50, 10], [1000, 100]]) {
+  for (const [n, budget] of [
+    [50, 10],
+    [1000, 100],
+  ]) {
     const dir = join(work, `k${n}`)
     mkdirSync(dir)
     const lines = Array.from({ length: n }, (_, i) => `KEY_${i}=value-${i}-${'x'.repeat(24)}`)

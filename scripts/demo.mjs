@@ -38,7 +38,13 @@ try {
   console.log(`  cp demo/demo-age-key.txt ${join(keyDir, 'keys.txt')}`)
 
   console.log('\nWhat git stores (keys readable, values encrypted):')
-  console.log(readFileSync(join(root, 'secrets', 'production.yaml'), 'utf8').split('\n').slice(0, 9).map((l) => '  ' + (l.length > 110 ? l.slice(0, 107) + '...' : l)).join('\n'))
+  console.log(
+    readFileSync(join(root, 'secrets', 'production.yaml'), 'utf8')
+      .split('\n')
+      .slice(0, 9)
+      .map((l) => '  ' + (l.length > 110 ? l.slice(0, 107) + '...' : l))
+      .join('\n'),
+  )
 
   step('decrypt an environment by name', ['decrypt', 'production'])
   step('one value, raw, for scripts', ['decrypt', 'staging', '--extract', '["database"]["password"]'])
@@ -51,14 +57,27 @@ try {
   step('config + encrypted environments + .gitignore', ['init', 'development', 'production'], { cwd: work })
   writeFileSync(join(work, 'secrets', 'development.yaml'), 'api_token: t0ps3cret\nport_unencrypted: 8080\n')
   step('encrypt in place with the creation rule', ['encrypt', '-i', 'secrets/development.yaml'], { cwd: work })
-  console.log(readFileSync(join(work, 'secrets', 'development.yaml'), 'utf8').split('\n').slice(0, 2).map((l) => '  ' + l).join('\n'))
+  console.log(
+    readFileSync(join(work, 'secrets', 'development.yaml'), 'utf8')
+      .split('\n')
+      .slice(0, 2)
+      .map((l) => '  ' + l)
+      .join('\n'),
+  )
   step('and back', ['decrypt', 'development'], { cwd: work })
   step('change one value from stdin (never from argv): only its ciphertext changes', ['set', 'development', 'api_token'], { cwd: work, input: 'n3w-t0ken' })
   step('read one value for a script', ['get', 'development', 'api_token'], { cwd: work })
   step('new data key, every value re-encrypted', ['rotate', 'development'], { cwd: work })
 
   console.log(bold('\nDelivering secrets to a program:'))
-  step('inject into a child process only (nothing on disk)', ['exec', 'production', '--', process.execPath, '-e', 'console.log("the app sees DATABASE_PASSWORD with", process.env.DATABASE_PASSWORD.length, "characters")'])
+  step('inject into a child process only (nothing on disk)', [
+    'exec',
+    'production',
+    '--',
+    process.execPath,
+    '-e',
+    'console.log("the app sees DATABASE_PASSWORD with", process.env.DATABASE_PASSWORD.length, "characters")',
+  ])
   step('a .env for tools that want one', ['render', 'dotenv', 'staging', '--only', 'DATABASE_HOST,DATABASE_PORT'])
   step('a Kubernetes Secret', ['render', 'k8s', 'production', '--name', 'demo-api', '--namespace', 'prod', '--only', 'stripe_api_key'])
 

@@ -17,13 +17,7 @@ export interface BatchResult<T> {
  * code of the first failure); the results of the files that succeeded are returned in order.
  * `writes: false` for a read-only pass (its failure message then says nothing was changed).
  */
-export async function forEachFile<T>(
-  cli: Cli,
-  files: readonly string[],
-  verb: string,
-  fn: (path: string) => Promise<T>,
-  opts: { writes?: boolean } = {},
-): Promise<Array<BatchResult<T>>> {
+export async function forEachFile<T>(cli: Cli, files: readonly string[], verb: string, fn: (path: string) => Promise<T>, opts: { writes?: boolean } = {}): Promise<Array<BatchResult<T>>> {
   const located = (e: unknown, path: string): SecretsError =>
     (e instanceof SecretsError
       ? e

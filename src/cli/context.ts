@@ -163,7 +163,10 @@ export function noteStdinFormat(cli: Cli, typePath: string, format: Format): voi
 export function decryptionOrder(flag: string | undefined, env: NodeJS.ProcessEnv): string[] | undefined {
   const raw = flag ?? env.SOPS_DECRYPTION_ORDER
   if (raw === undefined || raw.trim() === '') return undefined
-  const kinds = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const kinds = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const known = ['age', 'pgp', 'kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'hckms']
   const bad = kinds.find((k) => !known.includes(k))
   if (bad !== undefined) throw usage(`unknown key type "${bad}" in the decryption order`, `use a comma-separated list of ${known.join(', ')}`)

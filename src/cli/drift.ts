@@ -40,9 +40,7 @@ function ruleRefs(groups: KeyGroupSpec[], kmsId: (k: KeyGroupSpec['kms'][number]
 }
 
 function fileRefs(groups: MasterKey[][]): KeyRef[] {
-  return groups.flatMap((g, group) =>
-    g.filter((k) => COMPARED.has(k.kind)).map((k): KeyRef => ({ kind: k.kind as ComparedKind, id: k.kind === 'pgp' ? k.id.toUpperCase() : k.id, group })),
-  )
+  return groups.flatMap((g, group) => g.filter((k) => COMPARED.has(k.kind)).map((k): KeyRef => ({ kind: k.kind as ComparedKind, id: k.kind === 'pgp' ? k.id.toUpperCase() : k.id, group })))
 }
 
 const refKey = (r: KeyRef): string => `${r.group}\u0000${r.kind}\u0000${r.id}`

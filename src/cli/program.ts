@@ -12,9 +12,14 @@ const cli = (cmd: Command): Cli => (currentCli = new Cli(cmd.optsWithGlobals<Glo
 
 /** Commands that leave an entry in the audit trail (reads and changes of secrets). */
 export const AUDITED = new Set(['decrypt', 'get', 'exec', 'exec-file', 'render', 'edit', 'set', 'unset', 'rotate', 'updatekeys', 'generate', 'rotate-values'])
-const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)]
-const typeOption = (flag: string, what: string): Option =>
-  new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'env', 'ini', 'binary'])
+const list = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+]
+const typeOption = (flag: string, what: string): Option => new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'env', 'ini', 'binary'])
 
 /** A whole-number flag value within [min, max]; anything else is a usage error naming the flag. */
 const int =
@@ -60,7 +65,7 @@ const encrypt: Register = (program) => {
     .option('--aws-profile <name>', 'AWS profile for the --kms keys')
     .addOption(typeOption('--input-type <type>', 'format of the input (default: from the extension)'))
     .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
-    .option('--filename-override <path>', 'pick the creation rule and the formats by this path instead of the file\'s (needed for stdin without --input-type)')
+    .option('--filename-override <path>', "pick the creation rule and the formats by this path instead of the file's (needed for stdin without --input-type)")
     .option('--unencrypted-suffix <suffix>', 'leave keys ending with this suffix in clear (default _unencrypted)')
     .option('--encrypted-suffix <suffix>', 'encrypt only keys ending with this suffix')
     .option('--unencrypted-regex <re>', 'leave keys matching this regex in clear')
@@ -84,7 +89,7 @@ const decrypt: Register = (program) => {
     .option('--extract <path>', 'only this value, e.g. \'["database"]["password"]\' or database.password')
     .addOption(typeOption('--input-type <type>', 'format of the input (default: from the extension)'))
     .addOption(typeOption('--output-type <type>', 'format of the output (default: the input format)'))
-    .option('--filename-override <path>', 'decide the input and output formats by this path instead of the file\'s (for stdin, as sops)')
+    .option('--filename-override <path>', "decide the input and output formats by this path instead of the file's (for stdin, as sops)")
     .option('--ignore-mac', 'decrypt even when the MAC is missing or does not match (tampering goes undetected)')
     .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms (also SOPS_DECRYPTION_ORDER)')
     .option('--indent <n>', 'indentation: YAML 2-9 spaces (default 4); JSON 0-16 spaces (default a tab)', int(0, 16))
@@ -179,7 +184,7 @@ const updatekeys: Register = (program) => {
     .option('--all', 'every encrypted file under the config folder that a creation rule covers')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
     .option('--no-rotate', 'keep the data key even when a master key is removed')
-    .option('--shamir-secret-sharing-threshold <n>', 'key groups needed to decrypt (default: the rule\'s shamir_threshold, else all groups)', int(1, 255))
+    .option('--shamir-secret-sharing-threshold <n>', "key groups needed to decrypt (default: the rule's shamir_threshold, else all groups)", int(1, 255))
     .option('--ignore-mac', 'rotate the data key even when the MAC does not match')
     .action(async (files: string[], opts, cmd: Command) => (await import('./commands/updatekeys.js')).updatekeys(cli(cmd), files, opts))
 }
@@ -211,8 +216,8 @@ const delivery: Register = (program) => {
     .argument('<env>', 'environment name or encrypted file')
     .argument('[command...]', 'the command, with {} where the file path goes, after --')
     .addOption(typeOption('--input-type <type>', 'format of the encrypted file (default: from its extension)'))
-    .addOption(typeOption('--output-type <type>', 'format of the decrypted file (default: the file\'s own)'))
-    .option('--filename <name>', 'name of the served file (default: the encrypted file\'s name, with the --output-type extension)')
+    .addOption(typeOption('--output-type <type>', "format of the decrypted file (default: the file's own)"))
+    .option('--filename <name>', "name of the served file (default: the encrypted file's name, with the --output-type extension)")
     .option('--no-fifo', 'a plain 0600 regular file instead of a link to an unlinked read-only file (for programs that refuse symlinks or resolve the path)')
     .option('--keep-key-env', 'pass SOPS_AGE_KEY on to the command (removed by default: it opens every file)')
     .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms')

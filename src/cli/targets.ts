@@ -26,7 +26,7 @@ function stat(p: string): ReturnType<typeof statSync> | undefined {
 
 /** Absolute paths, in argument order, each file once (symlinks to one file count once). */
 export async function resolveTargets(cli: Cli, args: readonly string[], opts: { all?: boolean | undefined } = {}): Promise<string[]> {
-  if (args.length === 0 && !opts.all) throw usage('no files given', 'name files, environments or globs (quote globs: \'secrets/**/*.yaml\')')
+  if (args.length === 0 && !opts.all) throw usage('no files given', "name files, environments or globs (quote globs: 'secrets/**/*.yaml')")
   const out = new Map<string, string>()
   const add = (p: string): void => {
     let key = p

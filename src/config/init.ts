@@ -26,7 +26,10 @@ export function renderInitialConfig(opts: { recipients: string[]; environments: 
   for (const r of recipients) {
     if (/[,\n\r]/.test(r)) throw new SecretsError('usage', 'an age recipient must not contain a comma or a line break')
   }
-  const dir = (opts.secretsDir ?? DEFAULT_SECRETS_DIR).replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, '')
+  const dir = (opts.secretsDir ?? DEFAULT_SECRETS_DIR)
+    .replace(/\\/g, '/')
+    .replace(/^\.\/+/, '')
+    .replace(/\/+$/, '')
   if (dir === '' || dir.startsWith('/') || dir.split('/').includes('..')) {
     throw new SecretsError('usage', 'the secrets directory must be a relative path inside the project')
   }
@@ -39,9 +42,7 @@ export function renderInitialConfig(opts: { recipients: string[]; environments: 
   }
   const pathRegex = `^${dir.split('/').map(quoteMeta).join('[/\\\\]')}[/\\\\]`
   const age =
-    recipients.length === 1
-      ? `    age: ${singleQuoted(recipients[0] as string)}`
-      : ['    age: >-', ...recipients.map((r, i) => `      ${r}${i < recipients.length - 1 ? ',' : ''}`)].join('\n')
+    recipients.length === 1 ? `    age: ${singleQuoted(recipients[0] as string)}` : ['    age: >-', ...recipients.map((r, i) => `      ${r}${i < recipients.length - 1 ? ',' : ''}`)].join('\n')
   const envs = [...new Set(opts.environments)]
   const lines = [
     '# Configuration for `secrets`. sops reads it too (link it as .sops.yaml or set SOPS_CONFIG):',

@@ -101,8 +101,7 @@ function parseEnvironments(r: ConfigReader, node: YValue, secretsDir: string): M
 
 function parseStores(r: ConfigReader, node: YValue): StoresConfig {
   const f = r.fields(node, 'stores')
-  const indent = (store: string): number | undefined =>
-    r.int(r.fields(f.get(store) ?? null, `stores.${store}`).get('indent') ?? null, `stores.${store}.indent`)
+  const indent = (store: string): number | undefined => r.int(r.fields(f.get(store) ?? null, `stores.${store}`).get('indent') ?? null, `stores.${store}.indent`)
   const out: StoresConfig = {}
   const y = indent('yaml')
   const j = indent('json')

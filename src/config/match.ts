@@ -70,11 +70,7 @@ const OTHER_ENV: ReadonlyArray<[string, string]> = [
  * ignored. Otherwise the rule's groups; flat rules get `--encryption-context` on their KMS keys.
  * No rule and no keys: `{ groups: [], source: 'none' }`.
  */
-export function keyGroupsFromRule(
-  rule: CreationRule | undefined,
-  env: NodeJS.ProcessEnv,
-  cli: CliKeys,
-): { groups: KeyGroupSpec[]; source: string } {
+export function keyGroupsFromRule(rule: CreationRule | undefined, env: NodeJS.ProcessEnv, cli: CliKeys): { groups: KeyGroupSpec[]; source: string } {
   const sources: string[] = []
   const pick = <T>(flag: string, fromFlag: T[], envName: string, fromEnv: (s: string) => T[]): T[] => {
     if (fromFlag.length > 0) {
@@ -89,9 +85,7 @@ export function keyGroupsFromRule(
   const g = emptyGroup()
   g.age = pick('--age', (cli.age ?? []).flatMap(splitAgeRecipients), 'SOPS_AGE_RECIPIENTS', splitAgeRecipients)
   g.pgp = pick('--pgp', (cli.pgp ?? []).flatMap(splitPgpFingerprints), 'SOPS_PGP_FP', splitPgpFingerprints)
-  g.kms = pick('--kms', parseKmsList((cli.kms ?? []).join(','), ctx, cli.awsProfile), 'SOPS_KMS_ARN', (s) =>
-    parseKmsList(s, ctx, cli.awsProfile),
-  )
+  g.kms = pick('--kms', parseKmsList((cli.kms ?? []).join(','), ctx, cli.awsProfile), 'SOPS_KMS_ARN', (s) => parseKmsList(s, ctx, cli.awsProfile))
   for (const [name, type] of OTHER_ENV) addOther(g, type, pick(name, [], name, splitList))
   if (groupSize(g) > 0) return { groups: [dedupeGroup(g)], source: sources.join(', ') }
 

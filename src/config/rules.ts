@@ -2,16 +2,7 @@
 // `merge`) -> one group each; at most one selection rule; strict about types, silent about
 // unknown fields so a `.secretsrc.yaml` stays readable by sops and vice versa.
 import { isMap, isSeq } from 'yaml'
-import {
-  addOther,
-  dedupeGroup,
-  emptyGroup,
-  groupSize,
-  parseKmsList,
-  splitAgeRecipients,
-  splitList,
-  splitPgpFingerprints,
-} from './keys.js'
+import { addOther, dedupeGroup, emptyGroup, groupSize, parseKmsList, splitAgeRecipients, splitList, splitPgpFingerprints } from './keys.js'
 import { SELECTION_KINDS, type CreationRule, type KeyGroupSpec, type KmsKeySpec, type SelectionRule } from './types.js'
 import type { ConfigReader, YValue } from './yaml-reader.js'
 
@@ -42,10 +33,7 @@ function parseRule(r: ConfigReader, node: YValue, index: number): CreationRule {
   const groupsNode = f.get('key_groups') ?? null
   const structured = r.list(groupsNode, `${at}.key_groups`)
   const keyForm = structured.length > 0 ? 'key_groups' : 'flat'
-  const keyGroups =
-    keyForm === 'key_groups'
-      ? structured.map((g, i) => dedupeGroup(parseGroup(r, g, `${at}.key_groups[${i}]`, 0)))
-      : flatGroup(r, f, at)
+  const keyGroups = keyForm === 'key_groups' ? structured.map((g, i) => dedupeGroup(parseGroup(r, g, `${at}.key_groups[${i}]`, 0))) : flatGroup(r, f, at)
 
   return {
     index,
@@ -80,7 +68,13 @@ function flatGroup(r: ConfigReader, f: Map<string, YValue>, at: string): KeyGrou
   g.pgp = keyField(r, f.get('pgp'), `${at}.pgp`).flatMap(splitPgpFingerprints)
   const profile = r.text(f.get('aws_profile') ?? null, `${at}.aws_profile`)
   g.kms = parseKmsList(keyField(r, f.get('kms'), `${at}.kms`).join(','), undefined, profile)
-  addOther(g, 'gcp_kms', keyField(r, f.get('gcp_kms'), `${at}.gcp_kms`).map((s) => s.replace(/ /g, '')).filter((s) => s !== ''))
+  addOther(
+    g,
+    'gcp_kms',
+    keyField(r, f.get('gcp_kms'), `${at}.gcp_kms`)
+      .map((s) => s.replace(/ /g, ''))
+      .filter((s) => s !== ''),
+  )
   addOther(g, 'hckms', keyField(r, f.get('hckms'), `${at}.hckms`, true).flatMap(splitList))
   addOther(g, 'azure_kv', keyField(r, f.get('azure_keyvault'), `${at}.azure_keyvault`).flatMap(splitList))
   addOther(g, 'hc_vault', keyField(r, f.get('hc_vault_transit_uri'), `${at}.hc_vault_transit_uri`).flatMap(splitList))
@@ -123,8 +117,16 @@ function parseGroup(r: ConfigReader, node: YValue, at: string, depth: number): K
 
   const entries = (name: string, read: (e: Map<string, YValue>, node: YValue, field: string) => string): string[] =>
     r.list(f.get(name) ?? null, `${at}.${name}`).map((e, i) => read(r.fields(e, `${at}.${name}[${i}]`), e, `${at}.${name}[${i}]`))
-  addOther(g, 'gcp_kms', entries('gcp_kms', (e, n, field) => required(r, e, n, 'resource_id', field)))
-  addOther(g, 'hckms', entries('hckms', (e, n, field) => required(r, e, n, 'key_id', field)))
+  addOther(
+    g,
+    'gcp_kms',
+    entries('gcp_kms', (e, n, field) => required(r, e, n, 'resource_id', field)),
+  )
+  addOther(
+    g,
+    'hckms',
+    entries('hckms', (e, n, field) => required(r, e, n, 'key_id', field)),
+  )
   addOther(
     g,
     'azure_kv',
@@ -135,7 +137,11 @@ function parseGroup(r: ConfigReader, node: YValue, at: string, depth: number): K
     }),
   )
   addOther(g, 'hc_vault', stringList(r, f.get('hc_vault'), `${at}.hc_vault`))
-  addOther(g, 'plugins', r.list(f.get('plugins') ?? null, `${at}.plugins`).map((p) => r.js(p)))
+  addOther(
+    g,
+    'plugins',
+    r.list(f.get('plugins') ?? null, `${at}.plugins`).map((p) => r.js(p)),
+  )
   return g
 }
 

@@ -122,10 +122,7 @@ function classify(config: LoadedConfig | null, arg: string, cwd: string): Resolv
   const known = [...listEnvironments(config, cwd).keys()]
   const secretsDir = config?.secretsDir ?? DEFAULT_SECRETS_DIR
   throw new SecretsError('usage', `"${arg}" is neither a file nor a known environment`, {
-    hint:
-      known.length > 0
-        ? `known environments: ${known.join(', ')}`
-        : `no environments yet: create ${secretsDir}/${arg}.yaml or list it under environments: in .secretsrc.yaml`,
+    hint: known.length > 0 ? `known environments: ${known.join(', ')}` : `no environments yet: create ${secretsDir}/${arg}.yaml or list it under environments: in .secretsrc.yaml`,
   })
 }
 
@@ -194,13 +191,14 @@ export async function resolveEnvironmentFiles(config: LoadedConfig | null, arg: 
     } else if (isDir(part.path)) {
       found = directoryFiles(part.path)
     } else if (/[\\/]$/.test(part.written)) {
-      throw new SecretsError('input', `environment "${r.environment}": ${show(part.path, cwd)} is not a directory`, { hint: 'create it, or fix the environment\'s paths' })
+      throw new SecretsError('input', `environment "${r.environment}": ${show(part.path, cwd)} is not a directory`, { hint: "create it, or fix the environment's paths" })
     } else {
       found = [part.path]
     }
     if (found.length === 0) {
       throw new SecretsError('input', `environment "${r.environment}": ${show(part.path, cwd)} ${isGlob(part) ? 'matches no file' : 'holds no .yaml, .yml, .json or .env file'}`, {
-        hint: config !== null && config.environments.has(r.environment) ? `fix environments.${r.environment} in ${show(config.path, cwd)}, or add the files` : 'add the files, or name another environment',
+        hint:
+          config !== null && config.environments.has(r.environment) ? `fix environments.${r.environment} in ${show(config.path, cwd)}, or add the files` : 'add the files, or name another environment',
       })
     }
     for (const f of found) out.add(f)

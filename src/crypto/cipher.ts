@@ -117,7 +117,6 @@ export function decryptToken(key: Uint8Array, token: EncToken, aad: string): Uin
   }
 }
 
-
 export function b64encode(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')
 }

@@ -159,7 +159,11 @@ function verifyMac(md: Metadata, key: Uint8Array, computed: string): void {
 export function reencryptDocument(branches: MapNode[], dec: DecryptResult, newKey?: Uint8Array): { file: ParsedFile; counts: WalkCounts; changed: string[] } {
   const key = newKey ?? dec.dataKey
   const md = dec.metadata
-  const { branches: out, macHex, counts } = encryptBranches(branches, {
+  const {
+    branches: out,
+    macHex,
+    counts,
+  } = encryptBranches(branches, {
     key,
     select: makeSelector(md.rule ?? DEFAULT_RULE),
     macOnlyEncrypted: md.macOnlyEncrypted,
@@ -180,4 +184,3 @@ function changedKeys(before: Map<string, string>, after: Map<string, string>): s
   for (const k of before.keys()) if (!after.has(k)) out.push(k)
   return out
 }
-

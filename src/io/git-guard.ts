@@ -6,11 +6,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { SecretsError } from '../errors.js'
 
-export type GitExposure =
-  | { kind: 'no-repo' }
-  | { kind: 'tracked'; repo: string; rel: string }
-  | { kind: 'ignored'; repo: string; rel: string }
-  | { kind: 'exposed'; repo: string; rel: string }
+export type GitExposure = { kind: 'no-repo' } | { kind: 'tracked'; repo: string; rel: string } | { kind: 'ignored'; repo: string; rel: string } | { kind: 'exposed'; repo: string; rel: string }
 
 function git(cwd: string, args: string[]): { code: number; out: string } {
   const r = childProcess().spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } })

@@ -43,8 +43,7 @@ export function parseIdentities(text: string): string[] {
   return out
 }
 
-const isIdentityWord = (w: string): boolean =>
-  w.startsWith('AGE-SECRET-KEY-1') ? parseX25519Identity(w) !== null : /^AGE-(SECRET-KEY-PQ-1|PLUGIN-[A-Z0-9-]+1)[0-9A-Z]+$/.test(w)
+const isIdentityWord = (w: string): boolean => (w.startsWith('AGE-SECRET-KEY-1') ? parseX25519Identity(w) !== null : /^AGE-(SECRET-KEY-PQ-1|PLUGIN-[A-Z0-9-]+1)[0-9A-Z]+$/.test(w))
 
 /**
  * Lines of an identities text that are not identities (age refuses such a file; so does sops).
@@ -84,7 +83,10 @@ function readIdentityFile(path: string, label: string, ctx: KeyContext, found: s
       if (explicit) problems.push({ message: `SOPS_AGE_KEY_FILE points to ${path}, which does not exist`, hint: 'point SOPS_AGE_KEY_FILE at your age key file, or unset it' })
     } else {
       looked.push(`${label} (cannot be read: ${code ?? 'error'})`)
-      problems.push({ message: `${label} cannot be read (${code ?? 'error'})`, hint: explicit ? 'point SOPS_AGE_KEY_FILE at a readable age key file, or unset it' : 'check the file and its permissions' })
+      problems.push({
+        message: `${label} cannot be read (${code ?? 'error'})`,
+        hint: explicit ? 'point SOPS_AGE_KEY_FILE at a readable age key file, or unset it' : 'check the file and its permissions',
+      })
     }
     return
   }
@@ -163,7 +165,8 @@ export function loadAgeIdentities(ctx: KeyContext, recipient?: string): AgeIdent
           })
         : null
     if (res === null || res.error || res.status !== 0) {
-      const why = res === null ? 'is empty' : res.error ? `could not run (${(res.error as NodeJS.ErrnoException).code ?? 'error'})` : `failed${res.status !== null ? ` with exit code ${res.status}` : ''}`
+      const why =
+        res === null ? 'is empty' : res.error ? `could not run (${(res.error as NodeJS.ErrnoException).code ?? 'error'})` : `failed${res.status !== null ? ` with exit code ${res.status}` : ''}`
       looked.push(`SOPS_AGE_KEY_CMD (${why})`)
       problems.push({ message: `SOPS_AGE_KEY_CMD ${why}`, hint: 'run the command by hand to see why, or unset SOPS_AGE_KEY_CMD' })
     } else {

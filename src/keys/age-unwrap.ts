@@ -131,7 +131,9 @@ export function ageDecryptSmall(armored: string, identities: X25519Identity[]): 
     for (const id of identities) {
       const fileKey = unwrapStanza(st, id)
       if (fileKey === null) continue
-      const mac = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header')).update(h.macInput).digest()
+      const mac = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header'))
+        .update(h.macInput)
+        .digest()
       if (!timingSafeEqual(mac, h.mac)) return null
       if (h.payload.length < 16) return null
       const payloadKey = hkdf(fileKey, h.payload.subarray(0, 16), 'payload')

@@ -46,7 +46,6 @@ function recipientsOf(ids: LoadedIdentities): Promise<string[]> {
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`
 
-
 /** Is this a recipient string we can encrypt to? (X25519 `age1...`; the library also knows age1pq1/tag.) */
 export function isAgeRecipient(s: string): boolean {
   return /^age1[02-9ac-hj-np-z]{58}$/.test(s) || /^age1(pq|tag|tagpq)1[02-9ac-hj-np-z]+$/.test(s)
@@ -85,7 +84,8 @@ export class AgeKey implements MasterKey {
     if (ids.identities.length === 0) {
       throw new KeyError(
         `no age identity found; looked in ${looked}`,
-        notes[0]?.hint ?? 'if you have an age key, set SOPS_AGE_KEY_FILE to its file; if not, run `secrets keygen`, then ask someone who can open the file to add the recipient it prints and run `secrets updatekeys`',
+        notes[0]?.hint ??
+          'if you have an age key, set SOPS_AGE_KEY_FILE to its file; if not, run `secrets keygen`, then ask someone who can open the file to add the recipient it prints and run `secrets updatekeys`',
         { reason: 'no-identity', holder: `you have no age identity (looked in ${looked})`, mine: [], notes },
       )
     }
@@ -164,4 +164,3 @@ export async function generateAgeIdentity(): Promise<{ identity: string; recipie
   const identity = await age.generateX25519Identity()
   return { identity, recipient: await age.identityToRecipient(identity) }
 }
-

@@ -103,7 +103,10 @@ export function orderKeys(keys: MasterKey[], order: readonly string[] = DEFAULT_
     const i = order.indexOf(k.kind)
     return i < 0 ? order.length : i
   }
-  return keys.map((k, i) => ({ k, i })).sort((a, b) => rank(a.k) - rank(b.k) || a.i - b.i).map((x) => x.k)
+  return keys
+    .map((k, i) => ({ k, i }))
+    .sort((a, b) => rank(a.k) - rank(b.k) || a.i - b.i)
+    .map((x) => x.k)
 }
 
 /** AES-256: every data key is 32 bytes; a Shamir share carries one more byte (its x coordinate). */
@@ -203,7 +206,11 @@ export async function unwrapDataKey(groups: MasterKey[][], threshold: number, ct
     return null
   }
   // problems with the user's key sources are worth a warning even when another key opened the file
-  const reportAll = (): void => reportNotes(ctx, failures.flatMap((f) => info(f).notes ?? []))
+  const reportAll = (): void =>
+    reportNotes(
+      ctx,
+      failures.flatMap((f) => info(f).notes ?? []),
+    )
 
   if (groups.length === 1) {
     const key = await openGroup(groups[0] as MasterKey[], 0)

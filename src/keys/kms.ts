@@ -191,7 +191,7 @@ function kmsFailure(op: 'Encrypt' | 'Decrypt', arn: string, e: unknown, s: Clien
     case 'InvalidCiphertextException':
       return new KeyError(what + detail, 'the ciphertext does not match this key and encryption context: check the entry\'s "context" is the one used to encrypt')
     case 'IncorrectKeyException':
-      return new KeyError(what + detail, 'the ciphertext was made under another KMS key than the entry\'s arn')
+      return new KeyError(what + detail, "the ciphertext was made under another KMS key than the entry's arn")
     case 'DisabledException':
       return new KeyError(what + detail, 'the KMS key is disabled: enable it, or decrypt with another master key')
     case 'KMSInvalidStateException':

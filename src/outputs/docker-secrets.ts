@@ -28,7 +28,8 @@ export interface SecretFile {
 export function secretFiles(vars: readonly EnvVar[], map: Readonly<Record<string, string>> = {}): SecretFile[] {
   const known = new Set(vars.map((v) => v.name))
   const stray = Object.keys(map).filter((k) => !known.has(k))
-  if (stray.length > 0) throw new SecretsError('usage', `the secret name map renames ${stray.join(', ')}, which the environment does not define`, { hint: 'check --map and outputs.docker_secrets.map' })
+  if (stray.length > 0)
+    throw new SecretsError('usage', `the secret name map renames ${stray.join(', ')}, which the environment does not define`, { hint: 'check --map and outputs.docker_secrets.map' })
   const byName = new Map<string, string>()
   return vars.map((v) => {
     const name = map[v.name] ?? v.name

@@ -89,7 +89,11 @@ function checkDotenvValues(vars: readonly EnvVar[]): void {
       hint,
     })
   }
-  const names = bad.slice(0, 10).map((b) => b.v.name).join(', ') + (bad.length > 10 ? ` and ${bad.length - 10} more` : '')
+  const names =
+    bad
+      .slice(0, 10)
+      .map((b) => b.v.name)
+      .join(', ') + (bad.length > 10 ? ` and ${bad.length - 10} more` : '')
   throw new SecretsError('input', `the values of ${names} cannot be written in .env syntax that dotenv, dotenvx and a shell all read back exactly (first: ${first.v.name}, ${first.why})`, {
     file: first.v.file,
     hint: `${hint}, or leave them out with --only`,

@@ -62,7 +62,7 @@ export function mapEnvironment(sources: readonly EnvSource[], opts: EnvMappingOp
       if (prev.file !== undefined && prev.file !== v.file) {
         // Files of one environment merge; which one should win is a decision for a person, not for us.
         throw new SecretsError('input', `two files define the variable ${v.name}: ${prev.file} at ${formatPath(prev.path)} and ${v.file ?? '?'} at ${formatPath(v.path)}`, {
-          hint: 'keep the variable in one of the environment\'s files',
+          hint: "keep the variable in one of the environment's files",
         })
       }
       throw new SecretsError('input', `two keys map to the variable ${v.name}: ${formatPath(prev.path)} and ${formatPath(v.path)}`, {

@@ -55,7 +55,8 @@ function checkOptions(o: KubernetesSecretOptions): void {
   }
   for (const [k, v] of Object.entries(o.labels ?? {})) {
     checkQualifiedKey(k, 'label')
-    if (v !== '' && !(v.length <= 63 && QUALIFIED_NAME.test(v))) throw usage(`the value of label "${k}" is not valid in Kubernetes`, 'label values: up to 63 letters, digits, "-", "_", ".", starting and ending alphanumeric (or empty)')
+    if (v !== '' && !(v.length <= 63 && QUALIFIED_NAME.test(v)))
+      throw usage(`the value of label "${k}" is not valid in Kubernetes`, 'label values: up to 63 letters, digits, "-", "_", ".", starting and ending alphanumeric (or empty)')
   }
   for (const k of Object.keys(o.annotations ?? {})) checkQualifiedKey(k, 'annotation')
   if (o.type !== undefined && o.type.trim() === '') throw usage('the Secret type is empty', 'leave --type out for Opaque, or name one such as kubernetes.io/tls')

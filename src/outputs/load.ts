@@ -70,7 +70,10 @@ export async function loadVariables(lc: LoadContext, arg: string, opts: LoadOpti
 export function checkRequired(policies: Policies, env: string, vars: readonly EnvVar[]): void {
   const required = requiredKeys(policies, env)
   if (required.length === 0) return
-  const missing = missingRequired(required, vars.map((v) => v.name))
+  const missing = missingRequired(
+    required,
+    vars.map((v) => v.name),
+  )
   if (missing.length === 0) return
   throw new SecretsError('missing-required', `the environment ${env} lacks required key${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`, {
     hint: `add ${missing.length === 1 ? 'it' : 'them'} with \`secrets set ${env} NAME\` (or \`secrets generate ${env}\` for keys with a generator); required keys are listed under policies in .secretsrc.yaml`,

@@ -80,10 +80,7 @@ function badFlat(flatKey: string, what: string): SecretsError {
   })
 }
 
-type Tree =
-  | { t: 'leaf'; v: string }
-  | { t: 'map'; m: Map<string, Tree> }
-  | { t: 'list'; m: Map<number, Tree> }
+type Tree = { t: 'leaf'; v: string } | { t: 'map'; m: Map<string, Tree> } | { t: 'list'; m: Map<number, Tree> }
 
 /**
  * Rebuild the metadata object from flat pairs (prefix already removed, newlines already decoded).

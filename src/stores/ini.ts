@@ -337,7 +337,8 @@ function buildIniFile(branch: MapNode | undefined): IniFile {
 function commentLines(comment: string, trimPlain: boolean): string {
   let out = ''
   for (const line of comment.split('\n')) {
-    if (line === '') out += ';\n' // go-ini would panic on an empty line; a bare `;` reads back the same
+    if (line === '')
+      out += ';\n' // go-ini would panic on an empty line; a bare `;` reads back the same
     else if (line[0] !== '#' && line[0] !== ';') out += '; ' + (trimPlain ? trimGo(line) : line) + '\n'
     else out += line[0] + ' ' + trimGo(line.slice(1)) + '\n'
   }

@@ -10,7 +10,6 @@ import { decodeRuneGo, decodeUtf8Go, decodeUtf8Strict, utf8 } from '../util/utf8
 
 export { jsonText, quoteJsonString } from '../tree/json-text.js'
 
-
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 

@@ -1,17 +1,6 @@
 // YAML writer: the tree -> text in go-yaml's layout as sops configures it (spec 6.1.5, 7.4).
 // Every scalar is written so that go-yaml (and our reader) resolve it to the same type and value.
-import {
-  isScalar,
-  type Comment,
-  type ListNode,
-  type MapEntry,
-  type MapNode,
-  type Node,
-  type ParsedFile,
-  type PlainValue,
-  type Scalar,
-  type ScalarStyle,
-} from '../tree/types.js'
+import { isScalar, type Comment, type ListNode, type MapEntry, type MapNode, type Node, type ParsedFile, type PlainValue, type Scalar, type ScalarStyle } from '../tree/types.js'
 import type { EmitOptions } from './store.js'
 import { formatGoFloatG, parseGoTimestamp, plainReadsAsString, resolvePlain } from './yaml-resolve.js'
 
@@ -203,11 +192,7 @@ class Emitter {
   }
 
   /** Inline comments ride on the next entry's line when its value is written on that line. */
-  private items<T extends Node | MapEntry>(
-    items: Array<T | Comment>,
-    pad: string,
-    write: (item: T, inline: Comment | undefined) => string[],
-  ): string[] {
+  private items<T extends Node | MapEntry>(items: Array<T | Comment>, pad: string, write: (item: T, inline: Comment | undefined) => string[]): string[] {
     const out: string[] = []
     items.forEach((it, i) => {
       if (it.kind === 'comment') {

@@ -221,10 +221,7 @@ export function parseGoTimestamp(s: string): string | undefined {
   const frac = f.frac.replace(/0+$/, '')
   const off = Math.abs(f.offset)
   const zone = f.offset === 0 ? 'Z' : `${f.offset < 0 ? '-' : '+'}${pad(Math.floor(off / 60))}:${pad(off % 60)}`
-  return (
-    `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}T${pad(f.hour)}:${pad(f.min)}:${pad(f.sec)}` +
-    `${frac ? '.' + frac : ''}${zone}`
-  )
+  return `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}T${pad(f.hour)}:${pad(f.min)}:${pad(f.sec)}` + `${frac ? '.' + frac : ''}${zone}`
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,18 +19,7 @@ import {
 } from 'yaml'
 import { SecretsError, formatKeyPath } from '../errors.js'
 import { MAX_DEPTH, tooDeep } from '../tree/limits.js'
-import {
-  type Comment,
-  type ListNode,
-  type MapEntry,
-  type MapNode,
-  type Node,
-  type ParsedFile,
-  type PlainObject,
-  type PlainValue,
-  type Scalar,
-  type ScalarStyle,
-} from '../tree/types.js'
+import { type Comment, type ListNode, type MapEntry, type MapNode, type Node, type ParsedFile, type PlainObject, type PlainValue, type Scalar, type ScalarStyle } from '../tree/types.js'
 import { withLimits, type Store } from './store.js'
 import { emitYaml, emitYamlValue } from './yaml-emit.js'
 import { resolvePlain, type Resolved } from './yaml-resolve.js'
@@ -290,10 +279,7 @@ function convertScalar(ctx: DocContext, n: YScalar, path: Path): Scalar {
       return out
     }
     case 'uint':
-      throw inputError(
-        `the integer at ${where(ctx, n.range?.[0], path)} is beyond the signed 64-bit range`,
-        'sops cannot store it as a number; quote it to keep it as a string',
-      )
+      throw inputError(`the integer at ${where(ctx, n.range?.[0], path)} is beyond the signed 64-bit range`, 'sops cannot store it as a number; quote it to keep it as a string')
     case 'null':
       return { kind: 'null', source }
     case 'bool':
@@ -314,15 +300,9 @@ function keyOf(ctx: DocContext, pair: Pair<unknown, unknown>, path: Path, mapSta
   if (k && isYamlScalar(k) && !(k.value instanceof Uint8Array)) {
     const r = resolveScalar(k)
     if (r.kind === 'str') return typeof k.value === 'string' ? k.value : scalarText(k)
-    throw inputError(
-      `a map key at ${where(ctx, offset, path)} is not a string (it reads as ${r.kind === 'uint' ? 'int' : r.kind})`,
-      'sops only supports string keys; quote the key',
-    )
+    throw inputError(`a map key at ${where(ctx, offset, path)} is not a string (it reads as ${r.kind === 'uint' ? 'int' : r.kind})`, 'sops only supports string keys; quote the key')
   }
-  throw inputError(
-    `a map key at ${where(ctx, offset, path)} is not a string`,
-    'sops only supports string keys; use a quoted scalar key',
-  )
+  throw inputError(`a map key at ${where(ctx, offset, path)} is not a string`, 'sops only supports string keys; use a quoted scalar key')
 }
 
 /**
@@ -383,10 +363,7 @@ function convert(ctx: DocContext, n: YNode | null, path: Path): Node {
         // sops decodes document 0 into a Go map first, which rejects duplicate keys.
         const first = seen.get(key)
         if (first !== undefined) {
-          throw inputError(
-            `duplicate key ${formatKeyPath([...path, key])} at line ${ctx.line(starts[i] ?? 0)} (first defined at line ${ctx.line(first)})`,
-            'remove or rename one of them',
-          )
+          throw inputError(`duplicate key ${formatKeyPath([...path, key])} at line ${ctx.line(starts[i] ?? 0)} (first defined at line ${ctx.line(first)})`, 'remove or rename one of them')
         }
         seen.set(key, starts[i] ?? 0)
       }
@@ -406,14 +383,16 @@ function convertRoot(ctx: DocContext): MapNode {
   if (root === null || (isYamlScalar(root) && resolveScalar(root).kind === 'null')) tree = { kind: 'map', items: [] }
   else tree = convert(ctx, root, [])
   if (tree.kind !== 'map') {
-    throw inputError(
-      `the root of document ${ctx.index + 1} is a ${tree.kind === 'list' ? 'list' : 'scalar'}, not a map`,
-      'sops needs a map at the top level; wrap the content in a key',
-    )
+    throw inputError(`the root of document ${ctx.index + 1} is a ${tree.kind === 'list' ? 'list' : 'scalar'}, not a map`, 'sops needs a map at the top level; wrap the content in a key')
   }
   const rootComments = ctx.comments.get(ROOT)
   if (rootComments?.length) {
-    tree.items = mergeComments<MapEntry | Comment>(ctx, ROOT, tree.items, tree.items.map(() => Infinity))
+    tree.items = mergeComments<MapEntry | Comment>(
+      ctx,
+      ROOT,
+      tree.items,
+      tree.items.map(() => Infinity),
+    )
   }
   return tree
 }

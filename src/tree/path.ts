@@ -40,9 +40,8 @@ export function getAtPath(root: Node, path: PathPart[]): Node {
     const shown = (): string => formatPath(path.slice(0, i + 1))
     if (typeof part === 'string') {
       if (cur.kind !== 'map') throw new SecretsError('input', 'key not found: the parent is not a map', { where: shown(), hint: 'check the path' })
-      const found: Node | undefined = cur.items.find((it) => it.kind === 'entry' && it.key === part)?.kind === 'entry'
-        ? (cur.items.find((it) => it.kind === 'entry' && it.key === part) as { value: Node }).value
-        : undefined
+      const found: Node | undefined =
+        cur.items.find((it) => it.kind === 'entry' && it.key === part)?.kind === 'entry' ? (cur.items.find((it) => it.kind === 'entry' && it.key === part) as { value: Node }).value : undefined
       if (found === undefined) throw new SecretsError('input', 'key not found', { where: shown(), hint: 'check the path (keys are case-sensitive)' })
       cur = found
     } else {

@@ -5,7 +5,6 @@ import type { Scalar } from './types.js'
 import { formatGoFloat } from '../util/go-float.js'
 import { decodeUtf8, decodeUtf8Strict, utf8 } from '../util/utf8.js'
 
-
 /** Go strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
 export function formatFloatFixed(x: number): string {
   return formatGoFloat(x, 'f')

@@ -119,7 +119,12 @@ describe('Shamir (spec 8.8 known answers)', () => {
       '8e7896406afde14d172345056fafe8c9965852b57a0ac3d74228280e966622c702',
       '8f70995677d9ca7f2e63024b3af38ba3e7202d33f79e5875eb989fb053aaf11d03',
     ])
-    for (const [a, b] of [[0, 1], [0, 2], [1, 2]] as const) expect(shamirCombine([shares[a]!, shares[b]!])).toEqual(secret)
+    for (const [a, b] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ] as const)
+      expect(shamirCombine([shares[a]!, shares[b]!])).toEqual(secret)
   })
   it('random 3-of-5 split recombines from any three', () => {
     const secret = Uint8Array.from({ length: 32 }, (_, i) => i * 3)
@@ -148,6 +153,10 @@ describe('node:crypto and @noble backends agree', () => {
     const { sha512 } = await import('@noble/hashes/sha2.js')
     const m = new MacHasher(false)
     m.update(utf8('x1True1.5'))
-    expect(m.hex()).toBe(Buffer.from(sha512(utf8('x1True1.5'))).toString('hex').toUpperCase())
+    expect(m.hex()).toBe(
+      Buffer.from(sha512(utf8('x1True1.5')))
+        .toString('hex')
+        .toUpperCase(),
+    )
   })
 })

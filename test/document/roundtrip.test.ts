@@ -13,7 +13,12 @@ import type { MapNode, Node } from '../../src/tree/types.js'
 
 const key = new Uint8Array(randomBytes(32))
 const select = makeSelector(DEFAULT_RULE)
-const fakeMeta = { version: '3.13.2', lastmodified: '2026-01-01T00:00:00Z', mac: 'x', age: [{ recipient: 'age1x', enc: '-----BEGIN AGE ENCRYPTED FILE-----\nAAAA\n-----END AGE ENCRYPTED FILE-----\n' }] }
+const fakeMeta = {
+  version: '3.13.2',
+  lastmodified: '2026-01-01T00:00:00Z',
+  mac: 'x',
+  age: [{ recipient: 'age1x', enc: '-----BEGIN AGE ENCRYPTED FILE-----\nAAAA\n-----END AGE ENCRYPTED FILE-----\n' }],
+}
 
 async function roundTrip(format: Format, text: string): Promise<{ plain: MapNode[]; back: MapNode[]; encryptedText: string }> {
   const store = await storeFor(format)
@@ -67,12 +72,17 @@ describe('round trips per format', () => {
     expect(again.indexOf('zeta')).toBeLessThan(again.indexOf('alpha'))
   })
   it('json: order, duplicates, big ints, floats, unicode', async () => {
-    const text = '{"b": 1, "2": "two", "b": 2, "big": 9007199254740993, "huge": 12345678901234567890, "int64": -9223372036854775808, "f": 0.1, "u": "\\u00e9\\ud83d\\ude00", "e": "", "n": null, "l": [true, {"k": [1]}]}'
+    const text =
+      '{"b": 1, "2": "two", "b": 2, "big": 9007199254740993, "huge": 12345678901234567890, "int64": -9223372036854775808, "f": 0.1, "u": "\\u00e9\\ud83d\\ude00", "e": "", "n": null, "l": [true, {"k": [1]}]}'
     const { plain, back } = await roundTrip('json', text)
     const store = await storeFor('json')
     const out = Buffer.from(store.emit({ branches: back, metadata: null })).toString()
     // integers beyond int64 are floats for sops too; everything else comes back exactly
-    expect(out).toBe(Buffer.from(store.emit({ branches: plain, metadata: null })).toString().replace('12345678901234567890', '12345678901234567000'))
+    expect(out).toBe(
+      Buffer.from(store.emit({ branches: plain, metadata: null }))
+        .toString()
+        .replace('12345678901234567890', '12345678901234567000'),
+    )
     expect(out).toContain('"big": 9007199254740993')
     expect(out.indexOf('"b": 1')).toBeLessThan(out.indexOf('"b": 2'))
   })
@@ -112,17 +122,27 @@ const keyArb = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== 's
 const scalarArb: fc.Arbitrary<Node> = fc.oneof(
   fc.string({ maxLength: 40 }).map((value) => ({ kind: 'str' as const, value })),
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((value) => ({ kind: 'int' as const, value })),
-  fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0)).map((value) => ({ kind: 'float' as const, value })),
+  fc
+    .double({ noNaN: true, noDefaultInfinity: true })
+    .filter((x) => !Object.is(x, -0))
+    .map((value) => ({ kind: 'float' as const, value })),
   fc.boolean().map((value) => ({ kind: 'bool' as const, value })),
   fc.constant({ kind: 'null' as const }),
 )
 const { tree: treeArb } = fc.letrec<{ tree: Node; map: MapNode }>((tie) => ({
-  tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalarArb, tie('map'), fc.array(tie('tree'), { maxLength: 4 }).map((items) => ({ kind: 'list' as const, items }))),
-  map: fc.uniqueArray(fc.tuple(keyArb, tie('tree')), { maxLength: 5, selector: ([k]) => k }).map((pairs) => ({ kind: 'map' as const, items: pairs.map(([key, value]) => ({ kind: 'entry' as const, key, value })) })),
+  tree: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalarArb,
+    tie('map'),
+    fc.array(tie('tree'), { maxLength: 4 }).map((items) => ({ kind: 'list' as const, items })),
+  ),
+  map: fc
+    .uniqueArray(fc.tuple(keyArb, tie('tree')), { maxLength: 5, selector: ([k]) => k })
+    .map((pairs) => ({ kind: 'map' as const, items: pairs.map(([key, value]) => ({ kind: 'entry' as const, key, value })) })),
 }))
-const rootArb = fc.uniqueArray(fc.tuple(keyArb, treeArb), { minLength: 1, maxLength: 6, selector: ([k]) => k }).map(
-  (pairs): MapNode => ({ kind: 'map', items: pairs.map(([key, value]) => ({ kind: 'entry', key, value })) }),
-)
+const rootArb = fc
+  .uniqueArray(fc.tuple(keyArb, treeArb), { minLength: 1, maxLength: 6, selector: ([k]) => k })
+  .map((pairs): MapNode => ({ kind: 'map', items: pairs.map(([key, value]) => ({ kind: 'entry', key, value })) }))
 
 describe('property: encrypt -> emit -> parse -> decrypt is the identity', () => {
   for (const format of ['yaml', 'json'] as const) {

@@ -10,7 +10,14 @@ import { treeToJs } from '../../src/tree/convert.js'
 import { SOPS_UPSTREAM } from '../support/fixtures.js'
 
 const dir = SOPS_UPSTREAM
-interface Vector { file: string; format: Format; data_key: string; plaintext: unknown; mac_verifies: boolean; plaintext_file?: string }
+interface Vector {
+  file: string
+  format: Format
+  data_key: string
+  plaintext: unknown
+  mac_verifies: boolean
+  plaintext_file?: string
+}
 const vectors = (JSON.parse(readFileSync(join(dir, 'vectors.json'), 'utf8')) as { vectors: Vector[] }).vectors
 const ctx = { env: {}, warn: () => {} }
 // go-ini (and so sops) always has a DEFAULT section; vectors.json leaves the empty one out

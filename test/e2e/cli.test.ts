@@ -257,7 +257,12 @@ describe('a private key where a recipient belongs', () => {
   it('number flags take whole numbers only', () => {
     const s = sandbox()
     writeFileSync(join(s.dir, 'f.yaml'), 'a: b\n')
-    for (const bad of [['--indent', 'abc'], ['--indent', '-1'], ['--shamir-secret-sharing-threshold', 'abc'], ['--shamir-secret-sharing-threshold', '1.5']]) {
+    for (const bad of [
+      ['--indent', 'abc'],
+      ['--indent', '-1'],
+      ['--shamir-secret-sharing-threshold', 'abc'],
+      ['--shamir-secret-sharing-threshold', '1.5'],
+    ]) {
       const r = s.run(['encrypt', 'f.yaml', '--age', 'age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq', ...bad])
       expect(r.code, bad.join(' ')).toBe(2)
       expect(r.stderr).toMatch(/expected a whole number/)
@@ -272,7 +277,12 @@ describe('decrypt keeps plaintext out of git', () => {
     const r = s.run(['keygen', '-q']).stdout.trim()
     writeFileSync(join(s.dir, 'f.yaml'), 'token: abc\n')
     expect(s.run(['encrypt', '-i', 'f.yaml', '--age', r]).code).toBe(0)
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: s.dir, stdio: 'ignore', env: { ...process.env, HOME: s.home, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } })
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: s.dir,
+        stdio: 'ignore',
+        env: { ...process.env, HOME: s.home, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+      })
     git('init', '-q')
     git('add', 'f.yaml')
     git('commit', '-qm', 'x')

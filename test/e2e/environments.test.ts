@@ -9,7 +9,11 @@ import { sandbox, type Sandbox } from '../support/cli.js'
 import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.js'
 
 const NODE = process.execPath
-const printEnv = (names: string[]): string[] => [NODE, '-e', `const e=process.env;process.stdout.write(JSON.stringify(Object.fromEntries(${JSON.stringify(names)}.filter(k=>k in e).map(k=>[k,e[k]]))))`]
+const printEnv = (names: string[]): string[] => [
+  NODE,
+  '-e',
+  `const e=process.env;process.stdout.write(JSON.stringify(Object.fromEntries(${JSON.stringify(names)}.filter(k=>k in e).map(k=>[k,e[k]]))))`,
+]
 
 /** A sandbox with an age key and a rule encrypting everything under secrets/ to it; `config` is appended. */
 function setup(config = ''): { s: Sandbox; recipient: string } {
@@ -68,7 +72,10 @@ describe('environments of several files', () => {
   it('a variable two files define is an error naming both files and key paths, never the values', () => {
     const { s } = setup()
     encrypted(s, { ...THREE, 'secrets/production/override.yaml': 'database:\n  url: postgres://other:pw2@db/app\n' })
-    for (const args of [['exec', 'production', '--', 'true'], ['render', 'dotenv', 'production']]) {
+    for (const args of [
+      ['exec', 'production', '--', 'true'],
+      ['render', 'dotenv', 'production'],
+    ]) {
       const r = s.run(args)
       expect(r.code).toBe(3)
       expect(r.stdout).toBe('')
@@ -82,7 +89,13 @@ describe('environments of several files', () => {
     const { s } = setup()
     encrypted(s, THREE)
     const files = 'secrets/production/app.yaml, secrets/production/db.json, secrets/production/queue.env'
-    for (const args of [['decrypt', 'production'], ['edit', 'production'], ['set', 'production', 'X'], ['unset', 'production', 'API_TOKEN'], ['get', 'production', 'API_TOKEN']]) {
+    for (const args of [
+      ['decrypt', 'production'],
+      ['edit', 'production'],
+      ['set', 'production', 'X'],
+      ['unset', 'production', 'API_TOKEN'],
+      ['get', 'production', 'API_TOKEN'],
+    ]) {
       const r = s.run(args, { env: { EDITOR: 'false' }, input: 'y' })
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.stderr).toBe(

@@ -162,7 +162,8 @@ describe('secrets exec', () => {
 
 describe('secrets exec-file', () => {
   // Reports what the path is, its permissions and content; the test then checks it is gone.
-  const inspect = 'const fs=require("fs");const p=process.argv[1];const st=fs.statSync(p);const d=fs.statSync(require("path").dirname(p));process.stdout.write(JSON.stringify({p,link:fs.lstatSync(p).isSymbolicLink(),file:st.isFile(),mode:st.mode&0o777,dir:d.mode&0o777,text:fs.readFileSync(p,"utf8")}))'
+  const inspect =
+    'const fs=require("fs");const p=process.argv[1];const st=fs.statSync(p);const d=fs.statSync(require("path").dirname(p));process.stdout.write(JSON.stringify({p,link:fs.lstatSync(p).isSymbolicLink(),file:st.isFile(),mode:st.mode&0o777,dir:d.mode&0o777,text:fs.readFileSync(p,"utf8")}))'
 
   it('serves the decrypted file at a private path (Linux: a link to a read-only unlinked file) that is gone afterwards', () => {
     const s = setup()
@@ -188,7 +189,8 @@ describe('secrets exec-file', () => {
 
   it('each of many successive reads gets the whole content, exactly once', () => {
     const s = setup()
-    const many = 'const fs=require("fs");const first=fs.readFileSync(process.argv[1],"utf8");for(let i=0;i<30;i++){if(fs.readFileSync(process.argv[1],"utf8")!==first)process.exit(1)}process.exit(first.split("nested-pw").length===2?7:2)'
+    const many =
+      'const fs=require("fs");const first=fs.readFileSync(process.argv[1],"utf8");for(let i=0;i<30;i++){if(fs.readFileSync(process.argv[1],"utf8")!==first)process.exit(1)}process.exit(first.split("nested-pw").length===2?7:2)'
     for (let round = 0; round < 3; round++) expect(s.run(['exec-file', 'production', '-q', '--', NODE, '-e', many, '{}']).code).toBe(7)
   })
 
@@ -272,7 +274,10 @@ process.stdout.write(JSON.stringify({ values, after, overridden: process.env.API
     const log = join(tempDir(), 'modules.log')
     const awsUrl = pathToFileURL(createRequire(import.meta.url).resolve('@aws-sdk/client-kms')).href
     // A resolve hook records every module Node loads (ESM has no require.cache to inspect).
-    writeFileSync(join(s.dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs'\nexport async function resolve(spec, ctx, next) { const r = await next(spec, ctx); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r }\n`)
+    writeFileSync(
+      join(s.dir, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs'\nexport async function resolve(spec, ctx, next) { const r = await next(spec, ctx); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r }\n`,
+    )
     writeFileSync(join(s.dir, 'register.mjs'), `import { register } from 'node:module'\nregister('./hooks.mjs', import.meta.url)\n`)
     writeFileSync(
       join(s.dir, 'app.mjs'),

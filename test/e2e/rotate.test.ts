@@ -232,10 +232,7 @@ describe('key groups with a threshold (3 groups, 2 needed)', () => {
     const s = sandbox()
     const ids = [identity(s, 'a'), identity(s, 'b'), identity(s, 'c')] as const
     const [a, b, c] = ids
-    writeFileSync(
-      join(s.dir, '.secretsrc.yaml'),
-      `creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n${ids.map((i) => `      - age: [${i.recipient}]\n`).join('')}`,
-    )
+    writeFileSync(join(s.dir, '.secretsrc.yaml'), `creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n${ids.map((i) => `      - age: [${i.recipient}]\n`).join('')}`)
     writeFileSync(join(s.dir, 'groups.yaml'), YAML)
     expect(s.run(['encrypt', '-i', 'groups.yaml']).code).toBe(0)
     const plain = decryptJson(s, 'groups.yaml', as(a, b))
@@ -251,18 +248,30 @@ describe('key groups with a threshold (3 groups, 2 needed)', () => {
     for (const t of tokens(after.toString())) expect(old.has(t)).toBe(false)
     for (const [rcp, enc] of ageEncs(after.toString())) expect(enc).not.toBe(ageEncs(before).get(rcp))
 
-    for (const pair of [[a, b], [a, c], [b, c]]) expect(decryptJson(s, 'groups.yaml', as(...pair))).toEqual(plain)
+    for (const pair of [
+      [a, b],
+      [a, c],
+      [b, c],
+    ])
+      expect(decryptJson(s, 'groups.yaml', as(...pair))).toEqual(plain)
     for (const one of ids) {
       const d = s.run(['decrypt', 'groups.yaml'], { env: as(one) })
       expect(d.code).toBe(128)
-      expect(d.stderr).toMatch(/^secrets: could not get the data key: opened 1 of 3 key groups, 2 needed; the file is for group 1( \(opened\))?: age age1\w+; group 2( \(opened\))?: age age1\w+; group 3( \(opened\))?: age age1\w+; your age identities are for age1/)
+      expect(d.stderr).toMatch(
+        /^secrets: could not get the data key: opened 1 of 3 key groups, 2 needed; the file is for group 1( \(opened\))?: age age1\w+; group 2( \(opened\))?: age age1\w+; group 3( \(opened\))?: age age1\w+; your age identities are for age1/,
+      )
       expect(d.stderr.match(/\(opened\)/g)).toHaveLength(1)
       expect(d.stderr.trim().split('\n')).toHaveLength(1)
     }
     needTool(sops, SOPS)
     {
       const expected = parseYaml(s.run(['decrypt', 'groups.yaml'], { env: as(a, c) }).stdout)
-      for (const pair of [[a, b], [a, c], [b, c]]) await expectSopsOpens(after, 'yaml', pair, expected)
+      for (const pair of [
+        [a, b],
+        [a, c],
+        [b, c],
+      ])
+        await expectSopsOpens(after, 'yaml', pair, expected)
       expect((await sopsDecrypt({ content: after, format: 'yaml', env: as(b) })).ok).toBe(false)
     }
 

@@ -89,7 +89,7 @@ describe('symlinks: writes go to the real file', () => {
   it('edit through a link saves into the real file', () => {
     const t = setup()
     const editor = join(t.s.home, 'ed.sh')
-    writeFileSync(editor, "#!/bin/sh\nsed -i 's/hunter2/changed-pw/' \"$1\"\n", { mode: 0o755 })
+    writeFileSync(editor, '#!/bin/sh\nsed -i \'s/hunter2/changed-pw/\' "$1"\n', { mode: 0o755 })
     const r = t.s.run(['edit', 'links/prod.yaml'], { env: { ...as(t.a), EDITOR: editor } })
     expect(r.code, r.stderr).toBe(0)
     expectLinkIntact(t)
@@ -109,7 +109,7 @@ describe('symlinks: writes go to the real file', () => {
     expect(decryptJson(t.s, 'real/prod.yaml', as(t.a))).toEqual({ db: { password: 'hunter2' }, port: '6543' })
   })
 
-  it('the lock is the real file\'s: a command through the link waits for a holder of the real file\'s lock', () => {
+  it("the lock is the real file's: a command through the link waits for a holder of the real file's lock", () => {
     const t = setup()
     // A live process (this test runner) holds real/.prod.yaml.lock.
     writeFileSync(join(t.s.dir, 'real', '.prod.yaml.lock'), `${process.pid}\n${hostname()}\n`)
@@ -177,7 +177,12 @@ describe('symlinks: dangling links and loops', () => {
     const t = setup()
     symlinkSync('gone.yaml', join(t.s.dir, 'dangling.yaml'))
     symlinkSync('gone', join(t.s.dir, 'dangling'))
-    for (const args of [['decrypt', 'dangling.yaml'], ['decrypt', 'dangling'], ['rotate', 'dangling.yaml'], ['unset', 'dangling.yaml', 'x']]) {
+    for (const args of [
+      ['decrypt', 'dangling.yaml'],
+      ['decrypt', 'dangling'],
+      ['rotate', 'dangling.yaml'],
+      ['unset', 'dangling.yaml', 'x'],
+    ]) {
       const r = t.s.run(args, { env: as(t.a) })
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(3)
       oneLine(r.stderr)
@@ -198,7 +203,12 @@ describe('symlinks: dangling links and loops', () => {
     symlinkSync('loop-b', join(t.s.dir, 'loop-a'))
     symlinkSync('loop-a', join(t.s.dir, 'loop-b'))
     const names = readdirSync(t.s.dir).sort()
-    for (const args of [['decrypt', 'loop-a.yaml'], ['decrypt', 'loop-a'], ['set', 'loop-a.yaml', 'k'], ['rotate', 'loop-a.yaml']]) {
+    for (const args of [
+      ['decrypt', 'loop-a.yaml'],
+      ['decrypt', 'loop-a'],
+      ['set', 'loop-a.yaml', 'k'],
+      ['rotate', 'loop-a.yaml'],
+    ]) {
       const r = t.s.run(args, { input: 'v', env: as(t.a) })
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(3)
       oneLine(r.stderr)

@@ -140,7 +140,12 @@ describe('updatekeys', () => {
     const after = readFileSync(path)
     expect(metaField(after.toString(), 'shamir_threshold')).toBe(2)
     expect(metaField(after.toString(), 'key_groups')).toHaveLength(3)
-    for (const pair of [[a, b], [a, c], [b, c]]) expect(decryptJson(s, 'production', as(...pair))).toEqual(plain)
+    for (const pair of [
+      [a, b],
+      [a, c],
+      [b, c],
+    ])
+      expect(decryptJson(s, 'production', as(...pair))).toEqual(plain)
     for (const one of [a, b, c]) {
       const d = s.run(['decrypt', 'production'], { env: as(one) })
       expect(d.code).toBe(128)
@@ -149,7 +154,12 @@ describe('updatekeys', () => {
     needTool(sops, SOPS)
     {
       const expected = parseYaml(s.run(['decrypt', 'production'], { env: as(a, b) }).stdout)
-      for (const pair of [[a, b], [a, c], [b, c]]) await expectSopsOpens(after, 'yaml', pair, expected)
+      for (const pair of [
+        [a, b],
+        [a, c],
+        [b, c],
+      ])
+        await expectSopsOpens(after, 'yaml', pair, expected)
       expect((await sopsDecrypt({ content: after, format: 'yaml', env: as(c) })).ok).toBe(false)
     }
 

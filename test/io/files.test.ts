@@ -26,7 +26,11 @@ describe('input cap setting', () => {
     expect(maxInputBytes({ SECRETS_MAX_INPUT_BYTES: '4k' })).toBe(4096)
     expect(maxInputBytes({ SECRETS_MAX_INPUT_BYTES: '512MiB' })).toBe(512 * 1024 * 1024)
     expect(maxInputBytes({ SECRETS_MAX_INPUT_BYTES: '2G' })).toBe(2 * 1024 ** 3)
-    for (const bad of ['0', '-5', 'lots', '1.5M', '12T']) expect(code(() => maxInputBytes({ SECRETS_MAX_INPUT_BYTES: bad })), bad).toBe('usage')
+    for (const bad of ['0', '-5', 'lots', '1.5M', '12T'])
+      expect(
+        code(() => maxInputBytes({ SECRETS_MAX_INPUT_BYTES: bad })),
+        bad,
+      ).toBe('usage')
   })
 
   it('reads exactly up to the limit and refuses one byte more', () => {

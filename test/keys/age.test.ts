@@ -32,7 +32,9 @@ describe.runIf(requireTool(ageCli, 'age CLI'))('interop with the real age CLI', 
   it('a data key age -a -r wrapped opens with ours', async () => {
     const dir = tmp()
     execFileSync('age-keygen', ['-o', join(dir, 'key.txt')], { stdio: 'ignore' })
-    const recipient = execFileSync('age-keygen', ['-y', join(dir, 'key.txt')]).toString().trim()
+    const recipient = execFileSync('age-keygen', ['-y', join(dir, 'key.txt')])
+      .toString()
+      .trim()
     const enc = execFileSync('age', ['-a', '-r', recipient], { input: dataKey }).toString()
     const k = AgeKey.fromMetadata({ recipient, enc })
     expect(await k.unwrap(ctxOf({ ...emptyHome(), SOPS_AGE_KEY_FILE: join(dir, 'key.txt') }))).toEqual(dataKey)

@@ -11,7 +11,14 @@ const ids = (groups: { id: string }[][]): string[][] => groups.map((g) => g.map(
 
 describe('editGroups', () => {
   it('adds into the first group, removes from any group, skips keys already present', () => {
-    const e = editGroups([[age('a')], [age('b'), age('c')]], [age('d'), age('c'), age('d')], [{ kind: 'age', id: R('b') }, { kind: 'age', id: R('x') }])
+    const e = editGroups(
+      [[age('a')], [age('b'), age('c')]],
+      [age('d'), age('c'), age('d')],
+      [
+        { kind: 'age', id: R('b') },
+        { kind: 'age', id: R('x') },
+      ],
+    )
     expect(ids(e.groups)).toEqual([[R('a'), R('d')], [R('c')]])
     expect(e.added.map((k) => k.id)).toEqual([R('d')])
     expect(e.removed.map((k) => k.id)).toEqual([R('b')])

@@ -27,7 +27,6 @@ function envFor(endpoint: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Process
 }
 const ctxOf = (env: NodeJS.ProcessEnv): KeyContext => ({ env, warn: () => {} })
 
-
 beforeAll(async () => {
   for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) vi.stubEnv(k, undefined)
   nowhere = join(tempDir('secrets-kms-'), 'none')

@@ -19,7 +19,6 @@ const dataKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 11 + 5) & 0xff)
 const ctxOf = (env: NodeJS.ProcessEnv): KeyContext => ({ env, warn: () => {} })
 const envWith = (home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, GNUPGHOME: home, ...extra })
 
-
 describe('PgpKey without gpg', () => {
   it('metadata: fp as given minus spaces, created_at kept, id uppercased', () => {
     const k = PgpKey.fromMetadata({ fp: 'fbc7 b9e2a4f9289ac0c1d4843d16cee4a27381b4', created_at: '2020-01-02T03:04:05Z', enc: 'x' })
@@ -130,7 +129,12 @@ describe.runIf(requireTool(gpg, 'gpg'))('PgpKey with gpg', () => {
         env: envWith(pw.home),
         stdio: 'ignore',
       })
-      fp = execFileSync('gpg', ['--with-colons', '--list-keys'], { env: envWith(pw.home), stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n').find((l) => l.startsWith('fpr:'))?.split(':')[9] ?? ''
+      fp =
+        execFileSync('gpg', ['--with-colons', '--list-keys'], { env: envWith(pw.home), stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .split('\n')
+          .find((l) => l.startsWith('fpr:'))
+          ?.split(':')[9] ?? ''
       const k = new PgpKey(fp, { env: envWith(pw.home) })
       await k.wrap(dataKey)
       enc = String(k.toMetadata().enc)

@@ -20,7 +20,46 @@ const DOTENVX = join(ROOT, 'node_modules', '@dotenvx', 'dotenvx', 'src', 'cli', 
 const bashOk = requireTool({ ok: which('bash'), reason: 'bash is not on PATH' }, 'bash')
 
 // Pieces that trip one reader or another; `touch canary` is how a reader that runs commands shows it.
-const tricky = fc.constantFrom("'", '"', '`', '$', '\\', '#', '\n', '\r', ' ', '\t', '=', '{', '}', '(', ')', 'n', 'r', 'A', 'z', '0', 'é', '😀', '\u2028', '$HOME', '${X}', '$(touch canary)', '`touch canary`', '\\n', ' #c', 'encrypted:', '\0', '~', ';', '&', '|', '<', '*', '!')
+const tricky = fc.constantFrom(
+  "'",
+  '"',
+  '`',
+  '$',
+  '\\',
+  '#',
+  '\n',
+  '\r',
+  ' ',
+  '\t',
+  '=',
+  '{',
+  '}',
+  '(',
+  ')',
+  'n',
+  'r',
+  'A',
+  'z',
+  '0',
+  'é',
+  '😀',
+  '\u2028',
+  '$HOME',
+  '${X}',
+  '$(touch canary)',
+  '`touch canary`',
+  '\\n',
+  ' #c',
+  'encrypted:',
+  '\0',
+  '~',
+  ';',
+  '&',
+  '|',
+  '<',
+  '*',
+  '!',
+)
 const value = fc.array(tricky, { maxLength: 12 }).map((a) => a.join(''))
 const vars = (values: string[]): EnvVar[] => values.map((v, i) => ({ name: `V${i}`, value: v, path: [`V${i}`] }))
 const record = (vs: EnvVar[]): Record<string, string> => Object.fromEntries(vs.map((v) => [v.name, v.value]))
@@ -132,7 +171,10 @@ describe('shell format', () => {
   })
 
   it.runIf(bashOk)('bash `set -a; . ./file` reads every value back exactly', () => {
-    const values = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replace(/\0/g, '')), { numRuns: 200, seed: 42 })
+    const values = fc.sample(
+      fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replace(/\0/g, '')),
+      { numRuns: 200, seed: 42 },
+    )
     const vs = vars([...values, "it's", "'", "''", '\n', 'x\n', '$(touch pwned)', '`touch pwned`', "'$(touch pwned)'", '\\', "a'b'$(touch pwned)"])
     const dir = tempDir()
     writeFileSync(join(dir, 'env.sh'), renderVariables(vs, 'shell').text)

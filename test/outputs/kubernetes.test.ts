@@ -24,7 +24,12 @@ const VALUES = {
 
 describe('renderKubernetesSecret', () => {
   it('validates with kubernetes-models and decodes back to the same values (base64 data)', () => {
-    const text = renderKubernetesSecret(vars(VALUES), { name: 'api-secrets', namespace: 'prod', labels: { app: 'api', 'app.kubernetes.io/part-of': 'y' }, annotations: { 'example.com/note': 'a: b, c' } })
+    const text = renderKubernetesSecret(vars(VALUES), {
+      name: 'api-secrets',
+      namespace: 'prod',
+      labels: { app: 'api', 'app.kubernetes.io/part-of': 'y' },
+      annotations: { 'example.com/note': 'a: b, c' },
+    })
     const doc = read(text)
     expect(() => new Secret(doc).validate()).not.toThrow()
     expect(doc.apiVersion).toBe('v1')
@@ -50,7 +55,9 @@ describe('renderKubernetesSecret', () => {
         for (const stringData of [false, true]) {
           const doc = read(renderKubernetesSecret(vars(o), { name: 'x', stringData }))
           new Secret(doc).validate()
-          const got = stringData ? (doc.stringData ?? {}) : Object.fromEntries(Object.entries((doc.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]))
+          const got = stringData
+            ? (doc.stringData ?? {})
+            : Object.fromEntries(Object.entries((doc.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]))
           expect(got).toEqual(o)
         }
       }),

@@ -7,7 +7,6 @@ import { errorOf } from '../support/errors.js'
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
-
 describe('binary store', () => {
   const bytes = new Uint8Array([0x00, 0xff, 0xfe, 0x0a, 0x41, 0x0d])
 
@@ -26,8 +25,7 @@ describe('binary store', () => {
   })
 
   it('encrypted mode reads and writes the JSON wrapper (example.txt layout)', () => {
-    const text =
-      '{\n\t"data": "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]",\n\t"sops": {\n\t\t"lastmodified": "2026-01-01T00:00:00Z",\n\t\t"mac": "ENC[m]",\n\t\t"version": "3.13.2"\n\t}\n}\n'
+    const text = '{\n\t"data": "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]",\n\t"sops": {\n\t\t"lastmodified": "2026-01-01T00:00:00Z",\n\t\t"mac": "ENC[m]",\n\t\t"version": "3.13.2"\n\t}\n}\n'
     const f = binaryStore.parse(enc.encode(text), 'encrypted')
     expect((f.branches[0]!.items[0] as MapEntry).value).toEqual({ kind: 'str', value: 'ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]' })
     expect(f.metadata).toEqual({ lastmodified: '2026-01-01T00:00:00Z', mac: 'ENC[m]', version: '3.13.2' })

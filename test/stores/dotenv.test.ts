@@ -16,7 +16,6 @@ const flat = (items: Array<MapEntry | Comment>): ParsedFile => ({ branches: [{ k
 const e = (key: string, value: Node): MapEntry => ({ kind: 'entry', key, value })
 const s = (value: string): Node => ({ kind: 'str', value })
 
-
 describe('dotenv store: upstream vector', () => {
   const bytes = readFileSync(`${VECTORS}/format.enc.env`)
 
@@ -47,14 +46,7 @@ describe('dotenv store: upstream vector', () => {
 describe('dotenv store: parsing', () => {
   it('follows spec 6.3 literally: no trimming, quotes or export; first "=" splits; \\n pairs become newlines', () => {
     const f = parse('#c1\n\nexport A="q" \nB=x=y\nC=a\\nb\\\\nc\n# c2\nD=\n')
-    expect(f.branches[0]!.items).toEqual([
-      { kind: 'comment', text: 'c1' },
-      e('export A', s('"q" ')),
-      e('B', s('x=y')),
-      e('C', s('a\nb\\\nc')),
-      { kind: 'comment', text: ' c2' },
-      e('D', s('')),
-    ])
+    expect(f.branches[0]!.items).toEqual([{ kind: 'comment', text: 'c1' }, e('export A', s('"q" ')), e('B', s('x=y')), e('C', s('a\nb\\\nc')), { kind: 'comment', text: ' c2' }, e('D', s(''))])
     expect(f.metadata).toBeNull()
   })
 

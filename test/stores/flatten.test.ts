@@ -4,7 +4,6 @@ import { flattenMetadata, unflattenMetadata } from '../../src/stores/flatten.js'
 import type { PlainObject, PlainValue } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 
-
 describe('flattenMetadata', () => {
   it('flattens depth-first in object order with __map_/__list_ steps (spec 7.6)', () => {
     const md: PlainObject = {
@@ -54,19 +53,52 @@ describe('unflattenMetadata', () => {
   })
 
   it('never lets a key reach the prototype', () => {
-    const md = unflattenMetadata([['__proto__', 'x'], ['a__map___proto__', 'y']])
+    const md = unflattenMetadata([
+      ['__proto__', 'x'],
+      ['a__map___proto__', 'y'],
+    ])
     expect(Object.getPrototypeOf(md)).toBe(Object.prototype)
     expect(Object.keys(md)).toEqual(['__proto__', 'a'])
     expect(({} as Record<string, unknown>)['x']).toBeUndefined()
   })
 
   it.each([
-    [[['a', '1'], ['a', '2']], /"a" appears twice/],
-    [[['a', '1'], ['a__map_b', '2']], /both a value and a container/],
-    [[['a__map_b', '2'], ['a', '1']], /both a value and a container/],
-    [[['a__list_0', '1'], ['a__map_b', '2']], /mixes a map and a list/],
+    [
+      [
+        ['a', '1'],
+        ['a', '2'],
+      ],
+      /"a" appears twice/,
+    ],
+    [
+      [
+        ['a', '1'],
+        ['a__map_b', '2'],
+      ],
+      /both a value and a container/,
+    ],
+    [
+      [
+        ['a__map_b', '2'],
+        ['a', '1'],
+      ],
+      /both a value and a container/,
+    ],
+    [
+      [
+        ['a__list_0', '1'],
+        ['a__map_b', '2'],
+      ],
+      /mixes a map and a list/,
+    ],
     [[['a__list_1', '1']], /indices are not 0, 1, 2/],
-    [[['a__list_0', '1'], ['a__list_2', '1']], /indices are not 0, 1, 2/],
+    [
+      [
+        ['a__list_0', '1'],
+        ['a__list_2', '1'],
+      ],
+      /indices are not 0, 1, 2/,
+    ],
     [[['a__list_x', '1']], /not a number/],
     [[['shamir_threshold', 'two']], /shamir_threshold/],
   ] as Array<[Array<[string, string]>, RegExp]>)('rejects %j', (pairs, re) => {
@@ -76,7 +108,14 @@ describe('unflattenMetadata', () => {
   })
 
   it('does not echo values in errors', () => {
-    expect(errorOf(() => unflattenMetadata([['a', 'hunter2'], ['a', 'hunter2']])).message).not.toContain('hunter2')
+    expect(
+      errorOf(() =>
+        unflattenMetadata([
+          ['a', 'hunter2'],
+          ['a', 'hunter2'],
+        ]),
+      ).message,
+    ).not.toContain('hunter2')
     expect(errorOf(() => unflattenMetadata([['shamir_threshold', 'hunter2']])).message).not.toContain('hunter2')
   })
 

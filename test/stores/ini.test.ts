@@ -18,7 +18,6 @@ const c = (text: string): Comment => ({ kind: 'comment', text })
 const sec = (name: string, items: Array<MapEntry | Comment>): MapEntry => e(name, { kind: 'map', items })
 const file = (...sections: MapEntry[]): ParsedFile => ({ branches: [{ kind: 'map', items: sections }], metadata: null })
 
-
 describe('ini store: upstream vectors', () => {
   const v1 = readFileSync(`${VECTORS}/format.enc.ini`)
   const v2 = readFileSync(`${VECTORS}/format-2.enc.ini`)
@@ -199,10 +198,7 @@ describe('ini store: writing like go-ini', () => {
   })
 
   it('writes DEFAULT without a header when it has keys, typed values as display text', () => {
-    const f = file(
-      sec('DEFAULT', [e('i', { kind: 'int', value: 42n }), e('b', { kind: 'bool', value: false }), e('f', { kind: 'float', value: 0.5 })]),
-      sec('x', []),
-    )
+    const f = file(sec('DEFAULT', [e('i', { kind: 'int', value: 42n }), e('b', { kind: 'bool', value: false }), e('f', { kind: 'float', value: 0.5 })]), sec('x', []))
     expect(emit(f)).toBe('i = 42\nb = false\nf = 0.5\n\n[x]\n\n')
   })
 
@@ -261,8 +257,7 @@ describe('ini store: round trips', () => {
   const key = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }).filter((k) => trimGo(k) === k && k !== '' && !/[\n`]/.test(k) && !/^[#;[]/.test(k))
   const commentText = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).filter((t) => trimGo(t) === t && t !== '' && !t.includes('\n') && !/^[;#]/.test(t))
   const keys = fc.uniqueArray(fc.tuple(key, value, fc.option(commentText, { nil: undefined })), { selector: ([k]) => k, maxLength: 5 })
-  const toItems = (ks: Array<[string, string, string | undefined]>): Array<MapEntry | Comment> =>
-    ks.flatMap(([k, v, cm]) => (cm === undefined ? [e(k, s(v))] : [e(k, s(v)), c(cm)]))
+  const toItems = (ks: Array<[string, string, string | undefined]>): Array<MapEntry | Comment> => ks.flatMap(([k, v, cm]) => (cm === undefined ? [e(k, s(v))] : [e(k, s(v)), c(cm)]))
   const sectionName = fc.stringMatching(/^[A-Za-z0-9_. -]{1,8}$/).filter((n) => n !== 'DEFAULT' && n !== 'sops')
   const sections = fc.uniqueArray(fc.tuple(sectionName, fc.option(commentText, { nil: undefined }), keys), { selector: ([n]) => n, maxLength: 4 })
 
@@ -271,10 +266,7 @@ describe('ini store: round trips', () => {
       fc.property(keys, sections, (defaults, secs) => {
         const tree: MapNode = {
           kind: 'map',
-          items: [
-            sec('DEFAULT', toItems(defaults)),
-            ...secs.map(([name, cm, ks]) => sec(name, cm === undefined ? toItems(ks) : [c(cm), ...toItems(ks)])),
-          ],
+          items: [sec('DEFAULT', toItems(defaults)), ...secs.map(([name, cm, ks]) => sec(name, cm === undefined ? toItems(ks) : [c(cm), ...toItems(ks)]))],
         }
         const text = emit({ branches: [tree], metadata: null })
         expect(parse(text).branches[0]).toEqual(tree)

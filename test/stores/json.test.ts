@@ -10,12 +10,9 @@ import { SOPS_UPSTREAM } from '../support/fixtures.js'
 const VECTORS = SOPS_UPSTREAM
 const enc = new TextEncoder()
 const dec = new TextDecoder()
-const parse = (s: string | Uint8Array, mode: 'plain' | 'encrypted' = 'plain'): ParsedFile =>
-  jsonStore.parse(typeof s === 'string' ? enc.encode(s) : s, mode)
-const emit = (f: ParsedFile, indent?: number): string =>
-  dec.decode(jsonStore.emit(f, indent === undefined ? {} : { indent }))
+const parse = (s: string | Uint8Array, mode: 'plain' | 'encrypted' = 'plain'): ParsedFile => jsonStore.parse(typeof s === 'string' ? enc.encode(s) : s, mode)
+const emit = (f: ParsedFile, indent?: number): string => dec.decode(jsonStore.emit(f, indent === undefined ? {} : { indent }))
 const branch = (s: string): MapNode => parse(s).branches[0] as MapNode
-
 
 /** Drop `source` hints so trees from different texts compare by value. */
 function strip(n: Node): Node {
@@ -57,8 +54,7 @@ describe('json store: parsing', () => {
   })
 
   it('types numbers like sops', () => {
-    const vals = (branch('{"a": 9223372036854775807, "b": -9223372036854775808, "c": 9223372036854775808, "d": -0, "e": 1.0, "f": 1e2, "g": 0.1}')
-      .items as Array<{ value: Node }>).map((i) => i.value)
+    const vals = (branch('{"a": 9223372036854775807, "b": -9223372036854775808, "c": 9223372036854775808, "d": -0, "e": 1.0, "f": 1e2, "g": 0.1}').items as Array<{ value: Node }>).map((i) => i.value)
     expect(vals[0]).toEqual({ kind: 'int', value: 9223372036854775807n })
     expect(vals[1]).toEqual({ kind: 'int', value: -9223372036854775808n })
     expect(vals[2]).toEqual({ kind: 'float', value: 9223372036854775808, source: '9223372036854775808' })
@@ -107,13 +103,7 @@ describe('json store: parsing', () => {
                 key: 'b',
                 value: {
                   kind: 'list',
-                  items: [
-                    { kind: 'int', value: 1n },
-                    { kind: 'list', items: [] },
-                    { kind: 'map', items: [] },
-                    { kind: 'null' },
-                    { kind: 'bool', value: false },
-                  ],
+                  items: [{ kind: 'int', value: 1n }, { kind: 'list', items: [] }, { kind: 'map', items: [] }, { kind: 'null' }, { kind: 'bool', value: false }],
                 },
               },
             ],
@@ -189,9 +179,7 @@ describe('json store: emitting', () => {
   })
 
   it('escapes like Go: <>& U+2028 U+2029 control chars, lone surrogates', () => {
-    expect(quoteJsonString('<a>&"\\\u2028\u2029\u0001\u001f\b\f\n\r\t\u007f\ud800é😀')).toBe(
-      '"\\u003ca\\u003e\\u0026\\"\\\\\\u2028\\u2029\\u0001\\u001f\\b\\f\\n\\r\\t\u007f\\ufffdé😀"',
-    )
+    expect(quoteJsonString('<a>&"\\\u2028\u2029\u0001\u001f\b\f\n\r\t\u007f\ud800é😀')).toBe('"\\u003ca\\u003e\\u0026\\"\\\\\\u2028\\u2029\\u0001\\u001f\\b\\f\\n\\r\\t\u007f\\ufffdé😀"')
   })
 
   it('writes floats in the shortest form, -0 as -0, keeps a float literal like 1.0, refuses NaN/Inf', () => {
@@ -212,7 +200,13 @@ describe('json store: emitting', () => {
   it('drops comments and emits only branch 0', () => {
     const f: ParsedFile = {
       branches: [
-        { kind: 'map', items: [{ kind: 'comment', text: ' c' }, { kind: 'entry', key: 'a', value: { kind: 'list', items: [{ kind: 'comment', text: 'x' }] } }] },
+        {
+          kind: 'map',
+          items: [
+            { kind: 'comment', text: ' c' },
+            { kind: 'entry', key: 'a', value: { kind: 'list', items: [{ kind: 'comment', text: 'x' }] } },
+          ],
+        },
         { kind: 'map', items: [{ kind: 'entry', key: 'b', value: { kind: 'null' } }] },
       ],
       metadata: null,
@@ -248,14 +242,15 @@ describe('json store: round trips', () => {
     fc.string({ unit: 'grapheme', maxLength: 12 }).map((value): Node => ({ kind: 'str', value })),
     fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((value): Node => ({ kind: 'int', value })),
     // Integral floats come back as ints (sops does the same), so only non-integral ones round-trip.
-    fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Number.isInteger(v)).map((value): Node => ({ kind: 'float', value })),
+    fc
+      .double({ noNaN: true, noDefaultInfinity: true })
+      .filter((v) => !Number.isInteger(v))
+      .map((value): Node => ({ kind: 'float', value })),
     fc.boolean().map((value): Node => ({ kind: 'bool', value })),
     fc.constant<Node>({ kind: 'null' }),
   )
   const { tree } = fc.letrec<{ tree: MapNode; node: Node; list: Node }>((tie) => ({
-    tree: fc
-      .array(fc.tuple(key, tie('node')), { maxLength: 5 })
-      .map((kv): MapNode => ({ kind: 'map', items: kv.map(([k, value]) => ({ kind: 'entry', key: k, value })) })),
+    tree: fc.array(fc.tuple(key, tie('node')), { maxLength: 5 }).map((kv): MapNode => ({ kind: 'map', items: kv.map(([k, value]) => ({ kind: 'entry', key: k, value })) })),
     list: fc.array(tie('node'), { maxLength: 4 }).map((items): Node => ({ kind: 'list', items })),
     node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, tie('tree'), tie('list')),
   }))

@@ -23,7 +23,6 @@ const roundTrip = (text: string, indent?: number): ParsedFile => parse(emit(pars
 /** The writer always uses block style, so the `flow` hint does not survive a round trip. */
 const dropFlow = (f: ParsedFile): unknown => JSON.parse(JSON.stringify(f, (k, v: unknown) => (k === 'flow' ? undefined : typeof v === 'bigint' ? `${v}n` : v)))
 
-
 /** Comparable form: values by kind and value only (no style/source), floats as text. */
 function norm(n: Node | Comment | MapEntry): unknown {
   switch (n.kind) {
@@ -240,7 +239,13 @@ describe('yaml store: parse structure', () => {
   it('treats an empty file as an error and comment-only documents as maps of comments', () => {
     expect(errorOf(() => parse('')).message).toBe('file cannot be completely empty')
     expect(errorOf(() => parse('\n  \n')).message).toBe('file cannot be completely empty')
-    expect(root('# only\n#  two\n')).toEqual({ kind: 'map', items: [{ kind: 'comment', text: ' only' }, { kind: 'comment', text: '  two' }] })
+    expect(root('# only\n#  two\n')).toEqual({
+      kind: 'map',
+      items: [
+        { kind: 'comment', text: ' only' },
+        { kind: 'comment', text: '  two' },
+      ],
+    })
     expect(root('---\n')).toEqual({ kind: 'map', items: [] })
     expect(root('~\n')).toEqual({ kind: 'map', items: [] })
     expect(parse('a: 1\n---\n# c\n').branches[1]).toEqual({ kind: 'map', items: [{ kind: 'comment', text: ' c' }] })
@@ -286,7 +291,12 @@ describe('yaml store: parse structure', () => {
     const [base, other, copy] = entries(m)
     expect(norm(copy!.value)).toEqual(norm(base!.value))
     expect(copy!.value).not.toBe(base!.value)
-    expect(norm(other!.value)).toEqual({ map: [['<<', norm(base!.value)], ['y', { int: '2' }]] })
+    expect(norm(other!.value)).toEqual({
+      map: [
+        ['<<', norm(base!.value)],
+        ['y', { int: '2' }],
+      ],
+    })
     expect(emitTree(m)).toContain('    "<<":\n        x: 1\n')
     expect(errorOf(() => parse('a: *nope\n')).code).toBe('input')
   })
@@ -309,20 +319,7 @@ describe('yaml store: parse structure', () => {
 
 describe('yaml store: comments (spec 6.1.4)', () => {
   it('attributes the spec 3.3 example', () => {
-    const m = root(
-      [
-        '# top comment',
-        'db:',
-        '    user: alice',
-        '    hosts:',
-        '        - a.example.org',
-        '        - name: b',
-        '          tags: [x, [y, z]]',
-        '    # about db',
-        'top: 1',
-        '',
-      ].join('\n'),
-    )
+    const m = root(['# top comment', 'db:', '    user: alice', '    hosts:', '        - a.example.org', '        - name: b', '          tags: [x, [y, z]]', '    # about db', 'top: 1', ''].join('\n'))
     expect(m.items[0]).toEqual({ kind: 'comment', text: ' top comment' })
     const db = (m.items[1] as MapEntry).value as MapNode
     expect(db.items[db.items.length - 1]).toEqual({ kind: 'comment', text: ' about db' })
@@ -354,12 +351,7 @@ describe('yaml store: comments (spec 6.1.4)', () => {
         [
           'bar',
           {
-            map: [
-              ['foo', { str: 'bar' }],
-              { comment: 'before', inline: false },
-              { comment: 'sops:enc', inline: false },
-              ['encrypted', { str: 'x' }],
-            ],
+            map: [['foo', { str: 'bar' }], { comment: 'before', inline: false }, { comment: 'sops:enc', inline: false }, ['encrypted', { str: 'x' }]],
           },
         ],
         ['array', { list: [{ str: 'bar' }, { comment: 'sops:enc', inline: false }, { str: 'baz' }] }],
@@ -498,7 +490,7 @@ describe('yaml store: round trips (parse -> emit -> parse)', () => {
   })
 
   it('keeps the recorded style of strings and the source of typed scalars', () => {
-    const text = "a: 'single'\nb: \"double\"\nc: 0x1F\nd: ~\ne: True\nf: 2024-1-2\ng: 1_000\nh:\n"
+    const text = 'a: \'single\'\nb: "double"\nc: 0x1F\nd: ~\ne: True\nf: 2024-1-2\ng: 1_000\nh:\n'
     expect(emit(parse(text))).toBe(text)
   })
 })
@@ -731,9 +723,14 @@ describe('yaml store: property', () => {
 
 // Comments: sprinkle own-line comments into non-empty collections, and inline ones right before
 // items that are written on one line; attribution and order must survive emit -> parse.
-const commentText = fc
-  .string({ unit: 'binary', maxLength: 12 })
-  .filter((t) => !loneSurrogate.test(t) && [...t].every((ch) => { const cp = ch.codePointAt(0)!; return (cp >= 0x20 && cp !== 0x7f && !(cp >= 0x80 && cp <= 0x9f) && cp !== 0x2028 && cp !== 0x2029 && cp !== 0xfeff) || cp === 9 }))
+const commentText = fc.string({ unit: 'binary', maxLength: 12 }).filter(
+  (t) =>
+    !loneSurrogate.test(t) &&
+    [...t].every((ch) => {
+      const cp = ch.codePointAt(0)!
+      return (cp >= 0x20 && cp !== 0x7f && !(cp >= 0x80 && cp <= 0x9f) && cp !== 0x2028 && cp !== 0x2029 && cp !== 0xfeff) || cp === 9
+    }),
+)
 
 function withComments(n: Node, rnd: () => number, texts: string[]): Node {
   if (n.kind !== 'map' && n.kind !== 'list') return n

@@ -93,7 +93,9 @@ export function identity(s: Sandbox, name: string): Identity {
   const file = join(s.dir, `${name}.key`)
   const r = s.run(['keygen', '-q', '-o', file])
   if (r.code !== 0) throw new Error(`keygen failed: ${r.stderr}`)
-  const secret = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!
+  const secret = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('AGE-SECRET-KEY-'))!
   return { file, recipient: r.stdout.trim(), secret }
 }
 

@@ -120,7 +120,9 @@ export async function startKmsEmulator(opts: KmsEmulatorOptions = {}): Promise<K
   }
   const stsError = (res: ServerResponse, code: string, message: string, status = 403): void => {
     res.writeHead(status, { 'content-type': 'text/xml' })
-    res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`)
+    res.end(
+      `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    )
   }
 
   // By ARN, else by key id (also the id inside an ARN naming another region: that request is

@@ -47,7 +47,10 @@ export function forgeAgeYamlFile(values: Record<string, string>, dataKey: Uint8A
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`forge: key ${k} needs quoting; not supported`)
     lines.push(`${k}: ${encryptValue(v, dataKey, `${k}:`)}`)
   }
-  const enc = ageEnc.trimEnd().split('\n').map((l) => `            ${l}`)
+  const enc = ageEnc
+    .trimEnd()
+    .split('\n')
+    .map((l) => `            ${l}`)
   lines.push(
     'sops:',
     '    age:',

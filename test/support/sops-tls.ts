@@ -66,18 +66,12 @@ function spki(key: KeyObject): Buffer {
 function keyId(pub: KeyObject): Buffer {
   const der = spki(pub)
   // SPKI = SEQ { AlgorithmIdentifier, BIT STRING }; the EC point is the trailing 65 bytes.
-  return createHash('sha1').update(der.subarray(der.length - 65)).digest()
+  return createHash('sha1')
+    .update(der.subarray(der.length - 65))
+    .digest()
 }
 
-function certificate(opts: {
-  subject: string
-  issuer: string
-  subjectKey: KeyObject
-  issuerKey: KeyObject
-  issuerPub: KeyObject
-  extensions: Buffer[]
-  days: number
-}): Buffer {
+function certificate(opts: { subject: string; issuer: string; subjectKey: KeyObject; issuerKey: KeyObject; issuerPub: KeyObject; extensions: Buffer[]; days: number }): Buffer {
   const now = Date.now()
   const serial = randomBytes(16)
   serial[0] = serial[0]! & 0x7f
@@ -96,7 +90,10 @@ function certificate(opts: {
 }
 
 function pem(label: string, der: Buffer): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`
 }
 

@@ -134,7 +134,13 @@ describe('unsetAtPath', () => {
     expect(thrown(() => unsetAtPath(root, ['nope', 'deeper'])).where).toBe('["nope"]')
     expect(thrown(() => unsetAtPath(root, ['l', 3])).message).toBe('index out of bounds')
     expect(thrown(() => unsetAtPath(root, ['s', 'x'])).message).toMatch(/is a single value/)
-    for (const p of [['db', 'password'], ['nope', 'deeper'], ['l', 3], ['s', 'x'], ['l', 'k']] as const) {
+    for (const p of [
+      ['db', 'password'],
+      ['nope', 'deeper'],
+      ['l', 3],
+      ['s', 'x'],
+      ['l', 'k'],
+    ] as const) {
       expect(unsetAtPath(root, p, { missingOk: true })).toBe(false)
     }
     expect(treeToJs(root)).toEqual({ db: { user: 'u' }, l: ['x'], s: 'text' })

@@ -23,7 +23,8 @@ export interface DecryptFlags {
 
 export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promise<void> {
   if (flags.output !== undefined && flags.inPlace) throw usage('--output and --in-place cannot be used together')
-  if (flags.inPlace && flags.extract !== undefined) throw usage('--in-place and --extract cannot be used together', 'that would replace the whole file by one value; use -o to write the value elsewhere')
+  if (flags.inPlace && flags.extract !== undefined)
+    throw usage('--in-place and --extract cannot be used together', 'that would replace the whole file by one value; use -o to write the value elsewhere')
   const { path } = await cli.target(arg)
   cli.noteAudit({ file: path === '-' ? 'stdin' : cli.display(path), keys: [flags.extract ?? '*'] })
   try {

@@ -12,17 +12,7 @@ import { masterKeysFor } from '../keys.js'
 import { checkAgeRecipients } from '../../keys/groups.js'
 import { appendNewIdentity, keyFilePath } from './keygen.js'
 
-const GITIGNORE_LINES = [
-  '# secrets: decrypted output, never commit it',
-  '.env',
-  '.env.*',
-  '!.env.example',
-  '.secrets/',
-  '*.dec.yaml',
-  '*.dec.json',
-  '*.plain.*',
-  '*.secrets-tmp',
-]
+const GITIGNORE_LINES = ['# secrets: decrypted output, never commit it', '.env', '.env.*', '!.env.example', '.secrets/', '*.dec.yaml', '*.dec.json', '*.plain.*', '*.secrets-tmp']
 
 async function localRecipients(cli: Cli): Promise<string[]> {
   const ids = loadAgeIdentities(cli.keyContext()).identities
@@ -78,10 +68,14 @@ export async function init(cli: Cli, envs: string[], opts: { age?: string[]; dir
     if (existsSync(configPath)) {
       throw new SecretsError('exists', `.secretsrc.yaml and ${cli.display(sops.path)} both exist`, { file: configPath, hint: 'keep one config: see docs/config.md ("Next to a .sops.yaml")' })
     }
-    if (opts.age !== undefined) throw usage(`--age has no effect here: the creation rules of ${cli.display(sops.path)} choose the keys`, `add the recipients to its rule for ${sops.secretsDir}/ instead`)
+    if (opts.age !== undefined)
+      throw usage(`--age has no effect here: the creation rules of ${cli.display(sops.path)} choose the keys`, `add the recipients to its rule for ${sops.secretsDir}/ instead`)
     const ownDir = join(sops.dir, sops.secretsDir)
     if (opts.dir !== undefined && resolve(cli.cwd, opts.dir) !== ownDir) {
-      throw usage(`--dir ${opts.dir} is not the folder environment names resolve to with ${cli.display(sops.path)} (${cli.display(ownDir)})`, `add secrets_dir: '${opts.dir}' to ${cli.display(sops.path)} first, or leave out --dir`)
+      throw usage(
+        `--dir ${opts.dir} is not the folder environment names resolve to with ${cli.display(sops.path)} (${cli.display(ownDir)})`,
+        `add secrets_dir: '${opts.dir}' to ${cli.display(sops.path)} first, or leave out --dir`,
+      )
     }
     dir = ownDir
     cli.info(`using ${cli.display(sops.path)} as the config (sops reads the same creation rules; no .secretsrc.yaml written, so nothing shadows it)`)
@@ -117,7 +111,12 @@ export async function init(cli: Cli, envs: string[], opts: { age?: string[]; dir
   mkdirSync(dir, { recursive: true })
   const yaml = await storeFor('yaml')
   for (const { env, file, plan } of plans) {
-    const res = await encryptDocument(yaml.parse(Buffer.from(starter(env)), 'plain'), { groups: plan.groups, rule: plan.rule?.selection, threshold: plan.rule?.shamirThreshold ?? 0, ctx: cli.keyContext() })
+    const res = await encryptDocument(yaml.parse(Buffer.from(starter(env)), 'plain'), {
+      groups: plan.groups,
+      rule: plan.rule?.selection,
+      threshold: plan.rule?.shamirThreshold ?? 0,
+      ctx: cli.keyContext(),
+    })
     res.dataKey.fill(0)
     writeFileAtomic(file, yaml.emit(res.file), 0o644)
     cli.info(`created ${file} (environment "${env}")`)

@@ -53,7 +53,10 @@ function writeDir(cli: Cli, env: LoadedEnvironment, vars: EnvVar[], flags: Secre
   const files = secretFiles(vars, nameMap(env, flags))
   guardPlaintextOutput(dir, { isDir: true, force: flags.force, warn: (m) => cli.warn(m), display: cli.display(dir) })
   const { written, removed } = writeSecretFiles(dir, files)
-  cli.info(`wrote ${written.length} secret files to ${cli.display(dir)} (files 0600, directory 0700)` + (removed.length > 0 ? `; removed ${removed.length} no longer in the environment: ${removed.join(', ')}` : ''))
+  cli.info(
+    `wrote ${written.length} secret files to ${cli.display(dir)} (files 0600, directory 0700)` +
+      (removed.length > 0 ? `; removed ${removed.length} no longer in the environment: ${removed.join(', ')}` : ''),
+  )
 }
 
 export async function renderDockerSecrets(cli: Cli, arg: string, flags: SecretsDirFlags): Promise<void> {
@@ -92,7 +95,10 @@ export async function renderComposeOverride(cli: Cli, arg: string, flags: Compos
     // Compose resolves `file:` against the project directory (the first -f file's folder):
     // written relative to the override's folder, which normally sits beside docker-compose.yml.
     const from = flags.output !== undefined ? dirname(resolve(cli.cwd, flags.output)) : cli.cwd
-    secretsDir = relative(from, secretsDirPath(cli, env, flags)).split(sep).join('/') || '.'
+    secretsDir =
+      relative(from, secretsDirPath(cli, env, flags))
+        .split(sep)
+        .join('/') || '.'
   }
   // Rendering first checks services, names and flags before anything is written.
   const text = renderCompose(env.vars, { services: flags.service ?? [], mode, fileEnv: flags.fileEnv, secretsDir, map: nameMap(env, flags) })

@@ -37,7 +37,8 @@ export async function set(cli: Cli, file: string, pathArg: string, flags: SetFla
   if (flags.valueStdin && flags.valueFile !== undefined) throw usage('--value-stdin and --value-file cannot be used together')
   const path = keyPath(pathArg)
   if (path[0] === 'sops') throw usage('the top-level key "sops" is reserved for the metadata', 'choose another key name')
-  if (flags.generate !== undefined && (flags.valueStdin || flags.valueFile !== undefined || flags.json)) throw usage('--generate makes the value: it cannot be combined with --value-stdin, --value-file or --json')
+  if (flags.generate !== undefined && (flags.valueStdin || flags.valueFile !== undefined || flags.json))
+    throw usage('--generate makes the value: it cannot be combined with --value-stdin, --value-file or --json')
   if (flags.show && flags.generate === undefined) throw usage('--show prints a generated value: it goes with --generate')
   const spec = flags.generate === undefined ? undefined : parseGeneratorSpec(flags.generate, '--generate')
   // Refuse what no reader would read back (the shared nesting limit), before asking for the value.

@@ -41,7 +41,9 @@ async function planFor(cli: Cli, path: string, flags: UpdatekeysFlags): Promise<
   const config = await cli.config()
   const rule = config === null ? undefined : matchCreationRule(config, path, cli.cwd)
   if (config === null || rule === undefined) {
-    throw new SecretsError('config', 'no creation rules to take the keys from', { hint: 'updatekeys compares files with the creation_rules of .secretsrc.yaml / .sops.yaml (`secrets init` writes one)' })
+    throw new SecretsError('config', 'no creation rules to take the keys from', {
+      hint: 'updatekeys compares files with the creation_rules of .secretsrc.yaml / .sops.yaml (`secrets init` writes one)',
+    })
   }
   const bytes = readInput(path)
   const md = readMetadata((await storeFor(formatFromPath(path))).parse(bytes, 'encrypted').metadata)
@@ -52,7 +54,8 @@ async function planFor(cli: Cli, path: string, flags: UpdatekeysFlags): Promise<
   // As for a new file: the rule's threshold, none meaning every group (the drift `edit` warns about).
   const threshold = flags.shamirSecretSharingThreshold ?? rule.shamirThreshold ?? 0
   if (!Number.isInteger(threshold) || threshold < 0) throw usage('--shamir-secret-sharing-threshold must be a whole number')
-  if (wanted.length > 1 && threshold === 1) throw usage('a threshold of 1 cannot split the data key: with several key groups it must be 2 or more', 'use one key group if any single key should open the file')
+  if (wanted.length > 1 && threshold === 1)
+    throw usage('a threshold of 1 cannot split the data key: with several key groups it must be 2 or more', 'use one key group if any single key should open the file')
   const diff = diffGroups(groupsFromMetadata(md.keyGroups), md.shamirThreshold, wanted, threshold)
   return { path, bytes, rule, specs, threshold, diff }
 }
@@ -71,7 +74,11 @@ function describe(cli: Cli, p: Plan, rotate: boolean): string {
   if (from !== to) lines.push(`  groups needed to decrypt: ${from} -> ${to}`)
   if (p.diff.accessRemoved) {
     const why = p.diff.groups.some((g) => g.removed.length > 0) ? 'a key is removed' : 'more key groups are needed'
-    lines.push(rotate ? `  the data key will be rotated: ${why}, and whoever could decrypt before may have kept the old data key` : `  the data key is kept (--no-rotate) although ${why}: anyone who kept it can decrypt values written later`)
+    lines.push(
+      rotate
+        ? `  the data key will be rotated: ${why}, and whoever could decrypt before may have kept the old data key`
+        : `  the data key is kept (--no-rotate) although ${why}: anyone who kept it can decrypt values written later`,
+    )
   }
   return lines.join('\n') + '\n'
 }
@@ -121,33 +128,37 @@ export async function updatekeys(cli: Cli, args: string[], flags: UpdatekeysFlag
   }
 
   const order = decryptionOrder(undefined, cli.env)
-  const results = await forEachFile(cli, changing.map((p) => p.path), 'updating keys', (path) =>
-    withFileLock(path, async () => {
-      let plan = changing.find((p) => p.path === path) as Plan
-      if (Buffer.compare(readInput(path), plan.bytes) !== 0) {
-        // Changed since it was shown (a concurrent set, say): fine unless its keys changed too.
-        const again = await planFor(cli, path, flags)
-        if (JSON.stringify([again.diff.groups, again.diff.threshold]) !== JSON.stringify([plan.diff.groups, plan.diff.threshold])) {
-          throw new SecretsError('io', "the file's keys changed while waiting for confirmation; nothing was written", { hint: 'run updatekeys again' })
+  const results = await forEachFile(
+    cli,
+    changing.map((p) => p.path),
+    'updating keys',
+    (path) =>
+      withFileLock(path, async () => {
+        let plan = changing.find((p) => p.path === path) as Plan
+        if (Buffer.compare(readInput(path), plan.bytes) !== 0) {
+          // Changed since it was shown (a concurrent set, say): fine unless its keys changed too.
+          const again = await planFor(cli, path, flags)
+          if (JSON.stringify([again.diff.groups, again.diff.threshold]) !== JSON.stringify([plan.diff.groups, plan.diff.threshold])) {
+            throw new SecretsError('io', "the file's keys changed while waiting for confirmation; nothing was written", { hint: 'run updatekeys again' })
+          }
+          plan = again
         }
-        plan = again
-      }
-      const store = await storeFor(formatFromPath(path))
-      const parsed = store.parse(plan.bytes, 'encrypted')
-      const rotate = rotateOnRemoval && plan.diff.accessRemoved
-      // Values are decrypted either way: it proves the data key is right before it is re-wrapped.
-      // The MAC matters only when rotating (a new MAC would vouch for whatever the file holds).
-      const dec = await decryptDocument(parsed, { ctx: cli.keyContext(), ignoreMac: !rotate || (flags.ignoreMac ?? false), ...(order ? { decryptionOrder: order } : {}) })
-      try {
-        const groups = keysFromSpecs(plan.specs, cli.env, () => {})
-        const file = rotate ? (await rotateDocument(dec, groups, plan.threshold)).file : await rewrapDocument(parsed, dec.dataKey, groups, plan.threshold)
-        const indent = await configIndent(cli, store)
-        writeFileAtomic(path, store.emit(file, indent !== undefined ? { indent } : {}))
-        return { rotate }
-      } finally {
-        dec.dataKey.fill(0)
-      }
-    }),
+        const store = await storeFor(formatFromPath(path))
+        const parsed = store.parse(plan.bytes, 'encrypted')
+        const rotate = rotateOnRemoval && plan.diff.accessRemoved
+        // Values are decrypted either way: it proves the data key is right before it is re-wrapped.
+        // The MAC matters only when rotating (a new MAC would vouch for whatever the file holds).
+        const dec = await decryptDocument(parsed, { ctx: cli.keyContext(), ignoreMac: !rotate || (flags.ignoreMac ?? false), ...(order ? { decryptionOrder: order } : {}) })
+        try {
+          const groups = keysFromSpecs(plan.specs, cli.env, () => {})
+          const file = rotate ? (await rotateDocument(dec, groups, plan.threshold)).file : await rewrapDocument(parsed, dec.dataKey, groups, plan.threshold)
+          const indent = await configIndent(cli, store)
+          writeFileAtomic(path, store.emit(file, indent !== undefined ? { indent } : {}))
+          return { rotate }
+        } finally {
+          dec.dataKey.fill(0)
+        }
+      }),
   )
   const rotated = results.filter((r) => r.result.rotate).length
   if (results.length === 1 && results[0] !== undefined) {
