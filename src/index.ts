@@ -4,16 +4,19 @@
 // library): each is loaded on first use.
 import { isAbsolute, resolve } from 'node:path'
 import type { LoadedConfig } from './config/types.js'
-import { encryptDocument } from './document/index.js'
 import { SecretsError } from './errors.js'
 import { readInput, writeFileAtomic } from './io/files.js'
 import { renderCompose as composeFromVars, type ComposeOptions } from './outputs/compose.js'
 import { secretFiles, writeSecretFiles, type WriteResult } from './outputs/docker-secrets.js'
 import { renderVariables, type DotenvFormat } from './outputs/dotenv.js'
-import { checkVariables, envRecord, mergeEnvironment, type EnvVar } from './outputs/env.js'
+import { checkVariables, envRecord, mergeEnvironment, setOwnValue, type EnvVar } from './outputs/env.js'
 import { renderKubernetesSecret as secretFromVars, type KubernetesSecretOptions } from './outputs/kubernetes.js'
-import { loadVariables, type LoadContext } from './outputs/load.js'
-import { decryptSources } from './outputs/source.js'
+import { KeySession } from './keys/session.js'
+import { redactSecrets } from './redact.js'
+import type { WorkflowContext } from './workflows/context.js'
+import { encryptNew } from './workflows/encrypt.js'
+import { loadVariables } from './workflows/environment.js'
+import { decryptSources } from './workflows/sources.js'
 import { formatFromPath, storeFor, type Format } from './stores/index.js'
 import { treeToJs, type JsValue } from './tree/convert.js'
 import type { MapNode } from './tree/types.js'
@@ -35,6 +38,11 @@ export interface ContextOptions {
   config?: string
   /** Master key types to try first, e.g. `['age', 'kms']`. */
   decryptionOrder?: readonly string[]
+  /**
+   * The AES-GCM and SHA-512 implementation: `'node'` (node:crypto, the default) or `'noble'`
+   * (@noble/ciphers and @noble/hashes, pure JavaScript and audited). Both give identical bytes.
+   */
+  crypto?: 'node' | 'noble'
 }
 
 export interface LoadSecretsOptionsBase extends ContextOptions {
@@ -53,19 +61,20 @@ export interface LoadSecretsOptions extends LoadSecretsOptionsBase {
   target?: NodeJS.ProcessEnv
 }
 
-interface Session extends LoadContext {
-  env: NodeJS.ProcessEnv
-}
-
-// The config module (and its YAML parser) loads on first call, not on import.
-async function session(opts: ContextOptions): Promise<Session> {
+/**
+ * One workflow context and key session per call: identities and KMS clients are loaded once for
+ * all the files of the call, and nothing is kept between calls. The config module (and its YAML
+ * parser) loads on first call, not on import.
+ */
+async function session(opts: ContextOptions): Promise<WorkflowContext> {
   const { findConfig, loadConfig } = await import('./config/index.js')
   const cwd = resolve(opts.cwd ?? process.cwd())
   const path = opts.config !== undefined ? resolve(cwd, opts.config) : findConfig(cwd, process.env)
   const config: LoadedConfig | null = path === null ? null : loadConfig(path)
   // Warnings (say, a key file others can read) go to stderr as the CLI prints them; nothing else is printed.
-  const ctx = { env: process.env, warn: (m: string) => void process.stderr.write(`secrets: warning: ${m}\n`) }
-  return { cwd, config, ctx, env: process.env }
+  const warn = (m: string): void => void process.stderr.write(`secrets: warning: ${redactSecrets(m)}\n`)
+  const keys = await KeySession.open({ env: process.env, warn, ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}) })
+  return { cwd, config: async () => config, keys, warn }
 }
 
 const selection = (o: LoadSecretsOptionsBase): { only?: string[]; prefix?: string; decryptionOrder?: readonly string[] } => ({
@@ -92,7 +101,11 @@ export async function loadSecrets(opts: LoadSecretsOptions): Promise<Record<stri
   const target = opts.target ?? process.env
   const { injected } = mergeEnvironment(target, vars, { override: opts.override })
   const values = envRecord(vars)
-  for (const name of injected) target[name] = values[name]
+  // process.env stores every name as a variable; a plain object needs an own property for `__proto__`
+  for (const name of injected) {
+    if (target === process.env) target[name] = values[name]
+    else setOwnValue(target, name, values[name])
+  }
   return values
 }
 
@@ -118,9 +131,8 @@ export interface DecryptedFile {
 export async function decryptFile(file: string, opts: ContextOptions & { format?: Format } = {}): Promise<DecryptedFile> {
   const se = await session(opts)
   const { resolveTarget } = await import('./config/index.js')
-  const { path } = resolveTarget(se.config, file, se.cwd)
-  const [src] = await decryptSources([path], {
-    ctx: se.ctx,
+  const { path } = resolveTarget(await se.config(), file, se.cwd)
+  const [src] = await decryptSources(se, [path], {
     ...(opts.decryptionOrder !== undefined ? { decryptionOrder: opts.decryptionOrder } : {}),
     ...(opts.format !== undefined ? { format: opts.format } : {}),
   })
@@ -147,26 +159,9 @@ export async function encryptFile(file: string, opts: EncryptFileOptions = {}): 
   const path = isAbsolute(file) ? file : resolve(se.cwd, file)
   const format = opts.format ?? formatFromPath(path)
   try {
-    const { keyGroupsFromRule, matchCreationRule } = await import('./config/index.js')
-    const { keysFromSpecs } = await import('./keys/groups.js')
-    const store = await storeFor(format)
-    const parsed = store.parse(readInput(path), 'plain')
-    if (parsed.metadata !== null) throw new SecretsError('exists', 'the file is already encrypted', { hint: 'decrypt it first, or use `secrets rotate`' })
-    const rule = se.config !== null ? matchCreationRule(se.config, path, se.cwd) : undefined
-    const { groups: specs } = keyGroupsFromRule(rule, se.env, opts.age !== undefined ? { age: [...opts.age] } : {})
-    const groups = keysFromSpecs(specs, se.env, se.ctx.warn)
-    if (groups.length === 0) throw new SecretsError('config', 'no master keys for this file', { hint: 'pass age recipients, set SOPS_AGE_RECIPIENTS, or add keys to a creation rule' })
-    const binary = format === 'binary'
-    const res = await encryptDocument(parsed, {
-      groups,
-      threshold: rule?.shamirThreshold ?? 0,
-      rule: binary ? null : rule?.selection,
-      macOnlyEncrypted: !binary && (rule?.macOnlyEncrypted ?? false),
-    })
-    res.dataKey.fill(0)
-    const st = se.config?.stores
-    const indent = format === 'yaml' ? st?.yamlIndent : format === 'json' ? st?.jsonIndent : format === 'binary' ? st?.jsonBinaryIndent : undefined
-    const out = store.emit(res.file, indent !== undefined ? { indent } : {})
+    const plain = (await storeFor(format)).parse(readInput(path), 'plain')
+    // the CLI's own workflow: the same key checks, rule check and refusal to leave every value in clear
+    const { bytes: out } = await encryptNew(se, { plain, format, rulePath: path, keyFlags: opts.age !== undefined ? { age: [...opts.age] } : {} })
     if (opts.inPlace) writeFileAtomic(path, out)
     return Buffer.from(out).toString('utf8')
   } catch (e) {

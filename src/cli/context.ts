@@ -4,7 +4,8 @@ import { statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { SecretsError } from '../errors.js'
 import { redactSecrets } from '../redact.js'
-import type { KeyContext } from '../keys/types.js'
+import { KeySession } from '../keys/session.js'
+import type { WorkflowContext } from '../workflows/context.js'
 import type { LoadedConfig } from '../config/index.js'
 import type { Format } from '../stores/store.js'
 
@@ -56,8 +57,17 @@ export class Cli {
     return rest
   }
 
-  keyContext(): KeyContext {
-    return { env: this.env, warn: (m) => this.warn(m) }
+  private session: KeySession | undefined
+  private wc: WorkflowContext | undefined
+
+  /** The command's one key session: identities and KMS clients are loaded once for all its files. */
+  keyContext(): KeySession {
+    return (this.session ??= new KeySession({ env: this.env, warn: (m) => this.warn(m) }))
+  }
+
+  /** The plain context the workflows take (src/workflows). */
+  workflow(): WorkflowContext {
+    return (this.wc ??= { cwd: this.cwd, config: () => this.config(), keys: this.keyContext(), warn: (m) => this.warn(m), display: (p) => this.display(p) })
   }
 
   /** The config file in force (.secretsrc.yaml, else .sops.yaml), or null when there is none. */

@@ -1,11 +1,12 @@
-// The CLI side of src/outputs/load.ts: the Cli's config, key context and path display, the
+// The CLI side of src/workflows/environment.ts: the Cli's config, key context and path display, the
 // --decryption-order flag, and refusing stdin (an environment is a file or a name).
 import type { Cli } from './context.js'
 import { decryptionOrder, usage } from './context.js'
 import type { EnvVar } from '../outputs/env.js'
-import { loadEnvironment as load, loadVariables as loadVars, type LoadContext, type LoadedEnvironment } from '../outputs/load.js'
+import { loadEnvironment as load, loadVariables as loadVars, type LoadedEnvironment } from '../workflows/environment.js'
+import type { WorkflowContext } from '../workflows/context.js'
 
-export type { LoadedEnvironment } from '../outputs/load.js'
+export type { LoadedEnvironment } from '../workflows/environment.js'
 
 export interface VariableFlags {
   only?: string[] | undefined
@@ -13,9 +14,9 @@ export interface VariableFlags {
   decryptionOrder?: string | undefined
 }
 
-async function context(cli: Cli, arg: string): Promise<LoadContext> {
+async function context(cli: Cli, arg: string): Promise<WorkflowContext> {
   if (arg === '-') throw usage('this command needs an environment name or a file, not stdin')
-  return { cwd: cli.cwd, config: await cli.config(), ctx: cli.keyContext(), display: (p) => cli.display(p) }
+  return cli.workflow()
 }
 
 export async function loadEnvironment(cli: Cli, arg: string, flags: { decryptionOrder?: string | undefined }): Promise<LoadedEnvironment> {

@@ -7,7 +7,7 @@ import { utf8 } from '../util/utf8.js'
 /**
  * AES-256-GCM seal/open. Two interchangeable backends: @noble/ciphers (the reference) and
  * node:crypto (native; the default, as it spares start-up and is ~6x faster per value).
- * SECRETS_CRYPTO=noble selects the reference; tests check both give identical bytes.
+ * A key session (keys/session.ts) picks one; tests check both give identical bytes.
  */
 export interface GcmBackend {
   seal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array
@@ -44,12 +44,6 @@ export async function nobleGcm(): Promise<GcmBackend> {
   }
 }
 
-let backend: GcmBackend = nodeGcm
-
-/** Switch to the @noble reference backend when SECRETS_CRYPTO=noble (called before any file is processed). */
-export async function selectGcmBackend(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  backend = env.SECRETS_CRYPTO === 'noble' ? await nobleGcm() : nodeGcm
-}
 
 export type TokenType = 'str' | 'int' | 'float' | 'bool' | 'time' | 'bytes' | 'comment'
 const TOKEN_TYPES = new Set<string>(['str', 'int', 'float', 'bool', 'time', 'bytes', 'comment'])
@@ -93,15 +87,15 @@ export function randomIv(): Uint8Array {
 }
 
 /** Encrypt plaintext bytes; `iv` is fresh unless the caller reuses one for an unchanged value (spec 3.8). */
-export function encryptBytes(key: Uint8Array, plaintext: Uint8Array, aad: string, type: TokenType, iv: Uint8Array = randomIv()): string {
-  const sealed = backend.seal(key, iv, plaintext, utf8(aad))
+export function encryptBytes(key: Uint8Array, plaintext: Uint8Array, aad: string, type: TokenType, iv: Uint8Array = randomIv(), gcm: GcmBackend = nodeGcm): string {
+  const sealed = gcm.seal(key, iv, plaintext, utf8(aad))
   const data = sealed.subarray(0, sealed.length - 16)
   const tag = sealed.subarray(sealed.length - 16)
   return formatEncToken({ data, iv, tag, type })
 }
 
 /** Decrypt a parsed token; throws SecretsError('decrypt') on authentication failure. */
-export function decryptToken(key: Uint8Array, token: EncToken, aad: string): Uint8Array {
+export function decryptToken(key: Uint8Array, token: EncToken, aad: string, gcm: GcmBackend = nodeGcm): Uint8Array {
   if (token.iv.length === 0) throw new SecretsError('decrypt', 'an encrypted value has an empty IV')
   if (token.tag.length !== 16) throw new SecretsError('decrypt', 'an encrypted value has a tag that is not 16 bytes')
   if (!TOKEN_TYPES.has(token.type)) {
@@ -111,7 +105,7 @@ export function decryptToken(key: Uint8Array, token: EncToken, aad: string): Uin
   sealed.set(token.data)
   sealed.set(token.tag, token.data.length)
   try {
-    return backend.open(key, token.iv, sealed, utf8(aad))
+    return gcm.open(key, token.iv, sealed, utf8(aad))
   } catch {
     throw new SecretsError('decrypt', 'a value failed authentication (tampered value, key name, type or IV, or a different data key)')
   }

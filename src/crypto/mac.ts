@@ -3,17 +3,16 @@
 import { createHash } from 'node:crypto'
 import { rfc3339Seconds } from '../util/clock.js'
 
-interface Sha512 {
+export interface Sha512 {
   update(b: Uint8Array): unknown
   digest(): Uint8Array
 }
-// node:crypto by default (native); SECRETS_CRYPTO=noble uses @noble/hashes, the reference.
-let noble: { create(): Sha512 } | null = null
-const newSha512 = (): Sha512 => (noble !== null ? noble.create() : createHash('sha512'))
-
-/** Switch to the @noble reference SHA-512 when SECRETS_CRYPTO=noble (called before any file is processed). */
-export async function selectMacBackend(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  noble = env.SECRETS_CRYPTO === 'noble' ? (await import('@noble/hashes/sha2.js')).sha512 : null
+/** SHA-512 constructors: node:crypto (native, the default) and @noble/hashes (the audited reference). */
+export type Sha512Factory = () => Sha512
+export const nodeSha512: Sha512Factory = () => createHash('sha512')
+export async function nobleSha512(): Promise<Sha512Factory> {
+  const { sha512 } = await import('@noble/hashes/sha2.js')
+  return () => sha512.create()
 }
 
 /** SHA-256("sops"): fed first when mac_only_encrypted is set, so the two MAC modes never collide. */
@@ -23,8 +22,9 @@ const MAC_ONLY_ENCRYPTED_PREFIX = Uint8Array.from([
 ])
 
 export class MacHasher {
-  private readonly h = newSha512()
-  constructor(macOnlyEncrypted: boolean) {
+  private readonly h: Sha512
+  constructor(macOnlyEncrypted: boolean, sha512: Sha512Factory = nodeSha512) {
+    this.h = sha512()
     if (macOnlyEncrypted) this.h.update(MAC_ONLY_ENCRYPTED_PREFIX)
   }
   update(bytes: Uint8Array): void {

@@ -1,6 +1,7 @@
 // Encrypt or decrypt every selected leaf of a tree with one data key, computing the MAC over
 // the plaintext on the way (spec 3-5). The key path (map keys only) is each value's AAD.
-import { decryptToken, encryptBytes, isEncToken, parseEncToken, randomIv, type TokenType } from '../crypto/cipher.js'
+import { nodeCrypto, type CryptoBackend } from '../crypto/backend.js'
+import { decryptToken, encryptBytes, isEncToken, parseEncToken, randomIv, type GcmBackend, type TokenType } from '../crypto/cipher.js'
 import { decodeUtf8, utf8 } from '../util/utf8.js'
 import { MacHasher } from '../crypto/mac.js'
 import { SecretsError, formatKeyPath } from '../errors.js'
@@ -53,6 +54,7 @@ interface Ctx {
   key: Uint8Array
   select: Selector
   mac: MacHasher
+  gcm: GcmBackend
   macOnlyEncrypted: boolean
   counts: WalkCounts
   stash: IvStash | undefined
@@ -66,10 +68,12 @@ export interface WalkOptions {
   select: Selector
   macOnlyEncrypted: boolean
   stash?: IvStash | undefined
+  /** The session's cipher and hash (default node:crypto). */
+  crypto?: CryptoBackend | undefined
 }
 
 function newCtx(opts: WalkOptions): Ctx {
-  return { ...opts, stash: opts.stash, mac: new MacHasher(opts.macOnlyEncrypted), counts: { encrypted: 0, plain: 0 }, warnings: [] }
+  return { ...opts, stash: opts.stash, gcm: (opts.crypto ?? nodeCrypto).gcm, mac: new MacHasher(opts.macOnlyEncrypted, (opts.crypto ?? nodeCrypto).sha512), counts: { encrypted: 0, plain: 0 }, warnings: [] }
 }
 
 export function encryptBranches(branches: MapNode[], opts: WalkOptions): { branches: MapNode[]; macHex: string; counts: WalkCounts } {
@@ -144,7 +148,7 @@ function encComment(c: Comment, path: string[], selected: boolean, ctx: Ctx): Co
 
 function seal(ctx: Ctx, plain: Uint8Array, aad: string, type: TokenType): string {
   const iv = ctx.stash?.take(aad, type, plain) ?? randomIv()
-  return encryptBytes(ctx.key, plain, aad, type, iv)
+  return encryptBytes(ctx.key, plain, aad, type, iv, ctx.gcm)
 }
 
 function decLeaf(s: Scalar, path: string[], selected: boolean, ctx: Ctx): Scalar {
@@ -171,7 +175,7 @@ function decLeaf(s: Scalar, path: string[], selected: boolean, ctx: Ctx): Scalar
   const aad = aadOf(path)
   let plain: Uint8Array
   try {
-    plain = decryptToken(ctx.key, token, aad)
+    plain = decryptToken(ctx.key, token, aad, ctx.gcm)
   } catch (e) {
     throw located(e, path)
   }
@@ -208,7 +212,7 @@ function decComment(c: Comment, path: string[], selected: boolean, ctx: Ctx): Co
     for (let n = path.length; n >= 0; n--) {
       const aad = aadOf(path.slice(0, n))
       try {
-        const plain = decryptToken(ctx.key, token, aad)
+        const plain = decryptToken(ctx.key, token, aad, ctx.gcm)
         const text = decodeUtf8(plain)
         ctx.stash?.remember(aad, 'comment', plain, token.iv)
         return { ...c, text }

@@ -10,7 +10,6 @@ type AgeLib = typeof import('age-encryption')
 let agePromise: Promise<AgeLib> | undefined
 const ageLib = (): Promise<AgeLib> => (agePromise ??= import('age-encryption'))
 
-const identityCache = new WeakMap<KeyContext, AgeIdentities & { native: X25519Identity[] }>()
 
 /** Is this a recipient string we can encrypt to? (X25519 `age1...`; the library also knows age1pq1/tag.) */
 export function isAgeRecipient(s: string): boolean {
@@ -45,12 +44,12 @@ export class AgeKey implements MasterKey {
 
   async unwrap(ctx: KeyContext): Promise<Uint8Array> {
     if (this.enc === '') throw new KeyError('the entry has no "enc" value')
-    let ids = identityCache.get(ctx)
-    if (ids === undefined) {
+    // once per session: SOPS_AGE_KEY_CMD is a blocking spawn, and one command may open many files
+    const load = (): AgeIdentities & { native: X25519Identity[] } => {
       const loaded = loadAgeIdentities(ctx, this.recipient)
-      ids = { ...loaded, native: loaded.identities.map(parseX25519Identity).filter((x): x is X25519Identity => x !== null) }
-      identityCache.set(ctx, ids)
+      return { ...loaded, native: loaded.identities.map(parseX25519Identity).filter((x): x is X25519Identity => x !== null) }
     }
+    const ids = ctx.cache !== undefined ? ctx.cache.get('age-identities', load) : load()
     if (ids.identities.length === 0) {
       throw new KeyError(`no age identity found; looked in ${ids.looked.join(', ')}`, 'set SOPS_AGE_KEY_FILE to your key file, or run `secrets keygen`')
     }

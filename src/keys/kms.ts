@@ -68,10 +68,17 @@ const kmsLib = (): Promise<KmsLib> => (kmsLibPromise ??= named(import('@aws-sdk/
 
 /**
  * On Node 20 (which we support) the first SDK client prints a multi-line notice about the SDK's
- * own future Node requirement: noise on a user's stderr. An explicit setting of theirs wins.
+ * own future Node requirement: noise on a user's stderr. The SDK's own `state` flag says it was
+ * shown already (process.env is left alone); an explicit setting of the variable wins.
  */
-function quietSdkNodeNotice(): void {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+async function quietSdkNodeNotice(): Promise<void> {
+  if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED !== undefined) return
+  try {
+    const core = await named(import('@aws-sdk/core/client')) as { state?: { warningEmitted?: boolean } }
+    if (core.state !== undefined) core.state.warningEmitted = true
+  } catch {
+    // another SDK layout: the notice may be printed, nothing breaks
+  }
 }
 
 interface ClientSettings {
@@ -141,16 +148,16 @@ async function assumeRole(env: NodeJS.ProcessEnv, s: ClientSettings, base: Crede
 // once. Entries expire well before assumed-role credentials (1 h) so a long-lived library user
 // never holds stale ones; a failed attempt is not kept.
 const CLIENT_TTL_MS = 10 * 60_000
-const clients = new WeakMap<object, Map<string, { client: Promise<KmsClient>; until: number }>>()
+type ClientCache = Map<string, { client: Promise<KmsClient>; until: number }>
 
-function kmsClient(env: NodeJS.ProcessEnv, s: ClientSettings): Promise<KmsClient> {
-  let byEnv = clients.get(env)
-  if (byEnv === undefined) clients.set(env, (byEnv = new Map()))
+/** Clients live in the key session (KeyContext.cache); without one, each call makes its own. */
+function kmsClient(env: NodeJS.ProcessEnv, s: ClientSettings, ctx?: KeyContext): Promise<KmsClient> {
+  const byEnv: ClientCache = ctx?.cache !== undefined ? ctx.cache.get('kms-clients', () => new Map()) : new Map()
   const cacheKey = JSON.stringify(s)
   const hit = byEnv.get(cacheKey)
   if (hit !== undefined && hit.until > Date.now()) return hit.client
   const client = (async () => {
-    quietSdkNodeNotice()
+    await quietSdkNodeNotice()
     const { KMSClient } = await kmsLib()
     let creds = await baseCredentials(env, s.profile)
     if (s.role !== '') creds = await assumeRole(env, s, creds)
@@ -275,7 +282,7 @@ export class KmsKey implements MasterKey {
     const env = ctx?.env ?? this.env
     const s = this.settings(env)
     try {
-      const client = await kmsClient(env, s)
+      const client = await kmsClient(env, s, ctx)
       const { EncryptCommand } = await kmsLib()
       const ec = this.encryptionContext()
       const out = await client.send(new EncryptCommand({ KeyId: this.arn, Plaintext: dataKey, ...(ec ? { EncryptionContext: ec } : {}) }), {
@@ -294,7 +301,7 @@ export class KmsKey implements MasterKey {
     const blob = decodeBase64(this.enc)
     if (blob === null) throw new KeyError('its "enc" value is not standard base64')
     try {
-      const client = await kmsClient(ctx.env, s)
+      const client = await kmsClient(ctx.env, s, ctx)
       const { DecryptCommand } = await kmsLib()
       const ec = this.encryptionContext()
       const out = await client.send(new DecryptCommand({ KeyId: this.arn, CiphertextBlob: blob, ...(ec ? { EncryptionContext: ec } : {}) }), {

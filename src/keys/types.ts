@@ -2,11 +2,17 @@
 // round-trips its metadata entry. Kinds live in their own modules and are loaded lazily.
 import type { KeyType } from '../model/metadata.js'
 import type { PlainObject } from '../tree/types.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { KeyCache } from './session.js'
 
 export interface KeyContext {
   env: NodeJS.ProcessEnv
   /** Informational warnings (stderr), e.g. an identity file readable by others. */
   warn(message: string): void
+  /** Per-session caches (identities, KMS clients); without one nothing is cached (KeySession has one). */
+  readonly cache?: KeyCache
+  /** The cipher and hash implementation (default node:crypto). */
+  readonly crypto?: CryptoBackend
 }
 
 export interface MasterKey {

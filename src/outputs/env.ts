@@ -175,8 +175,13 @@ export function checkVariables(vars: readonly EnvVar[], opts: { forProcess?: boo
 /** Variables as a plain object (insertion order = file order). */
 export function envRecord(vars: readonly EnvVar[]): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const v of vars) out[v.name] = v.value
+  for (const v of vars) setOwnValue(out, v.name, v.value)
   return out
+}
+
+/** `o[name] = value` as an own property, so a variable named `__proto__` is kept, not swallowed by the prototype setter. */
+export function setOwnValue<T>(o: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(o, name, { value, enumerable: true, writable: true, configurable: true })
 }
 
 export interface MergedEnvironment {
@@ -200,7 +205,7 @@ export function mergeEnvironment(base: NodeJS.ProcessEnv, vars: readonly EnvVar[
       kept.push(v.name)
       continue
     }
-    env[v.name] = v.value
+    setOwnValue(env, v.name, v.value)
     injected.push(v.name)
   }
   return { env, injected, kept }

@@ -1,7 +1,7 @@
 // `secrets decrypt FILE|ENV`: plaintext to stdout, or to a 0600 file written atomically.
 import { SecretsError } from '../../errors.js'
-import { decryptDocument } from '../../document/index.js'
-import { readInput, writeFileAtomic, writeStdout } from '../../io/files.js'
+import { openEncrypted } from '../../workflows/files.js'
+import { writeFileAtomic, writeStdout } from '../../io/files.js'
 import { storeFor } from '../../stores/index.js'
 import { parseTreePath } from '../../tree/path.js'
 import { getAtPathOrSuggest } from '../../tree/suggest.js'
@@ -31,11 +31,12 @@ export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promi
     const inFormat = await formatFor(typePath, flags.inputType)
     const outFormat = await formatFor(typePath, flags.outputType ?? flags.inputType)
     if (flags.inputType === undefined) noteStdinFormat(cli, typePath, inFormat)
-    const inStore = await storeFor(inFormat)
-    const parsed = inStore.parse(readInput(path), 'encrypted')
-    const order = decryptionOrder(flags.decryptionOrder, cli.env)
-    const dec = await decryptDocument(parsed, { ctx: cli.keyContext(), keepIvs: false, ignoreMac: flags.ignoreMac ?? false, ...(order ? { decryptionOrder: order } : {}) })
-    for (const w of dec.warnings) cli.warn(`${w} (${cli.display(path)})`)
+    const { doc: dec } = await openEncrypted(cli.workflow(), path, {
+      format: inFormat,
+      readOnly: true,
+      ignoreMac: flags.ignoreMac ?? false,
+      decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env),
+    })
     if (flags.ignoreMac) cli.info('MAC not checked (--ignore-mac): tampering would go unnoticed')
     const outStore = await storeFor(outFormat)
     const emitOpts = flags.indent !== undefined ? { indent: flags.indent } : {}
@@ -46,7 +47,6 @@ export async function decrypt(cli: Cli, arg: string, flags: DecryptFlags): Promi
     } else {
       out = outStore.emit({ branches: dec.branches, metadata: null }, emitOpts)
     }
-    dec.dataKey.fill(0)
     if (flags.inPlace) {
       if (path === '-') throw usage('--in-place needs a file, not stdin')
       guardPlaintextOutput(path, { force: flags.force, warn: (m) => cli.warn(m), display: cli.display(path) })

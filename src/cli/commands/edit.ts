@@ -3,7 +3,6 @@
 // from its creation rule. The lock is held throughout; plaintext never reaches argv or stdout.
 import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
-import { encryptDocument } from '../../document/index.js'
 import { SecretsError } from '../../errors.js'
 import { writeFileAtomic } from '../../io/files.js'
 import { lockPathFor, withFileLock } from '../../io/lock.js'
@@ -15,7 +14,8 @@ import { type Cli, formatFor, usage } from '../context.js'
 import { describeDrift, keyDriftFor } from '../drift.js'
 import { askYesNo, canPrompt, editorCommand, startEditor, type EditorCommand } from '../editor.js'
 import { configIndent, openEncrypted, saveEncrypted } from '../file-ops.js'
-import { masterKeysFor } from '../keys.js'
+import { encryptNew, selectionProblem } from '../../workflows/encrypt.js'
+import { masterKeysFor } from '../../workflows/keys.js'
 
 export interface EditFlags {
   ignoreMac?: boolean
@@ -64,32 +64,35 @@ async function editExisting(cli: Cli, editor: EditorCommand, path: string, shown
   const f = await openEncrypted(cli, path, flags)
   try {
     if (flags.ignoreMac) cli.info('MAC not checked (--ignore-mac): the saved file gets a fresh, valid MAC')
-    const drift = await keyDriftFor(cli, path, f.dec.groups, f.dec.metadata.shamirThreshold)
+    const drift = await keyDriftFor(cli, path, f.doc.groups, f.doc.metadata.shamirThreshold)
     if (drift !== null) cli.warn(`the master keys of ${shown} differ from ${drift.rule.description}: ${describeDrift(drift)} - run \`secrets updatekeys ${shown}\``)
     const indent = await configIndent(cli, f.store)
-    const plain = f.store.emit({ branches: f.dec.branches, metadata: null }, indent !== undefined ? { indent } : {})
+    const plain = f.store.emit({ branches: f.doc.branches, metadata: null }, indent !== undefined ? { indent } : {})
     const edited = await editUntilValid(cli, editor, f.store, basename(path), plain)
     if (edited === null) {
-      if (f.dec.macValid) {
+      if (f.doc.macValid) {
         cli.info(`no changes: ${shown} was not rewritten`)
         return
       }
       // --ignore-mac promised a fresh MAC: the values as they are, re-sealed (same tokens).
-      await saveEncrypted(cli, f, f.dec.branches)
+      await saveEncrypted(cli, f, f.doc.branches)
       cli.info(`no changes to the values: saved ${shown} with a fresh, valid MAC`)
       return
     }
     await saveEncrypted(cli, f, edited.branches)
     cli.info(`saved ${shown} (unchanged values kept their ciphertext)`)
   } finally {
-    f.dec.dataKey.fill(0)
+    f.doc.close()
   }
 }
 
 async function createNew(cli: Cli, editor: EditorCommand, path: string, shown: string, flags: EditFlags): Promise<void> {
   const format = await formatFor(path, flags.inputType)
   const store = await storeFor(format)
-  const plan = await masterKeysFor(cli, path, {}) // before the editor: a config problem must not cost the user their typing
+  // before the editor: a config problem must not cost the user their typing
+  const plan = await masterKeysFor(cli.workflow(), path, {})
+  const problem = selectionProblem(format === 'binary' ? null : plan.rule?.selection)
+  if (problem !== undefined) throw new SecretsError('usage', problem, { hint: 'fix the expression in the creation rule (Go RE2 syntax; no look-around)' })
   const indent = await configIndent(cli, store)
   const emitOpts = indent !== undefined ? { indent } : {}
   const example = store.emit(store.parse(new TextEncoder().encode(EXAMPLES[format]), 'plain'), emitOpts)
@@ -99,15 +102,9 @@ async function createNew(cli: Cli, editor: EditorCommand, path: string, shown: s
     cli.info(`no changes to the example: ${shown} was not created`)
     return
   }
-  const binary = format === 'binary'
-  const res = await encryptDocument(edited, {
-    groups: plan.groups,
-    threshold: plan.rule?.shamirThreshold ?? 0,
-    rule: binary ? null : plan.rule?.selection,
-    macOnlyEncrypted: !binary && (plan.rule?.macOnlyEncrypted ?? false),
-  })
-  res.dataKey.fill(0)
-  writeFileAtomic(path, store.emit(res.file, emitOpts))
+  // what the user typed is kept even when the rule encrypts none of it: a warning, not a refusal
+  const res = await encryptNew(cli.workflow(), { plain: edited, format, rulePath: path, plan, allowPlaintext: true, indent })
+  writeFileAtomic(path, res.bytes)
   const { encrypted, plain } = res.counts
   if (encrypted === 0 && plain > 0) cli.warn(`every value of ${shown} is in clear: its selection rule encrypts none of them`)
   cli.info(`created ${shown}: ${encrypted} value${encrypted === 1 ? '' : 's'} encrypted, ${plain} left in clear`)

@@ -2,13 +2,11 @@
 // keys given on the command line), refusing to write a file that would hold no encrypted value.
 import { isAbsolute, resolve } from 'node:path'
 import { SecretsError } from '../../errors.js'
-import { encryptDocument } from '../../document/index.js'
 import { RULE_KINDS, type SelectionRule } from '../../model/metadata.js'
-import { ruleProblem } from '../../model/select.js'
 import { readInput, writeFileAtomic, writeStdout } from '../../io/files.js'
 import { storeFor } from '../../stores/index.js'
 import { type Cli, formatFor, usage } from '../context.js'
-import { masterKeysFor } from '../keys.js'
+import { encryptNew } from '../../workflows/encrypt.js'
 
 export interface EncryptFlags {
   inPlace?: boolean
@@ -62,36 +60,22 @@ export async function encrypt(cli: Cli, arg: string, flags: EncryptFlags): Promi
     const inFormat = await formatFor(rulePath, flags.inputType)
     const outFormat = flags.outputType !== undefined ? await formatFor(rulePath, flags.outputType) : inFormat
     const parsed = (await storeFor(inFormat)).parse(readInput(path), 'plain')
-    if (parsed.metadata !== null) {
-      throw new SecretsError('exists', 'the file is already encrypted', { hint: 'to change its keys use `secrets rotate`/`updatekeys`; to re-encrypt, decrypt it first' })
-    }
     const absolute = rulePath === '-' ? resolve(cli.cwd, 'stdin') : isAbsolute(rulePath) ? rulePath : resolve(cli.cwd, rulePath)
-    const plan = await masterKeysFor(cli, absolute, flags)
-    const flagRule = ruleFromFlags(flags)
-    const binary = inFormat === 'binary'
-    if (binary && (flagRule !== undefined || plan.rule?.selection !== undefined)) cli.warn('selection rules do not apply to binary files: the whole file is encrypted')
-    const rule: SelectionRule | null | undefined = binary ? null : (flagRule ?? plan.rule?.selection)
-    const problem = rule ? ruleProblem(rule) : undefined
-    if (problem !== undefined) throw new SecretsError('usage', problem, { hint: 'fix the expression (Go RE2 syntax; no look-around)' })
-    const ruleSource =
-      flagRule !== undefined
-        ? `--${flagRule.kind.replace(/_/g, '-')} ${flagRule.value}`
-        : plan.rule?.selection !== undefined
-          ? `${plan.rule.selection.kind} ${plan.rule.selection.value} from ${plan.rule.description} in ${cli.display(plan.configPath ?? '')}`
-          : 'default: keys ending in _unencrypted stay clear'
-    const macOnlyEncrypted = !binary && (flags.macOnlyEncrypted ?? plan.rule?.macOnlyEncrypted ?? false)
-    const threshold = flags.shamirSecretSharingThreshold ?? plan.rule?.shamirThreshold ?? 0
-    const res = await encryptDocument(parsed, { groups: plan.groups, threshold, rule, macOnlyEncrypted, ctx: cli.keyContext() })
-    res.dataKey.fill(0)
+    const res = await encryptNew(cli.workflow(), {
+      plain: parsed,
+      format: inFormat,
+      outFormat,
+      rulePath: absolute,
+      keyFlags: flags,
+      rule: ruleFromFlags(flags),
+      macOnlyEncrypted: flags.macOnlyEncrypted,
+      threshold: flags.shamirSecretSharingThreshold,
+      allowPlaintext: flags.allowPlaintext,
+      indent: flags.indent,
+    })
+    const { plan, threshold } = res
     const { encrypted, plain } = res.counts
-    if (encrypted === 0 && plain > 0 && !flags.allowPlaintext) {
-      throw new SecretsError('plaintext', `the selection rule (${ruleSource}) leaves all ${plain} values in clear`, {
-        hint: 'fix the rule, or pass --allow-plaintext if that is really meant',
-      })
-    }
-    const cfg = await cli.config()
-    const indent = flags.indent ?? (outFormat === 'yaml' ? cfg?.stores.yamlIndent : outFormat === 'binary' ? cfg?.stores.jsonBinaryIndent : cfg?.stores.jsonIndent)
-    const out = (await storeFor(outFormat)).emit(res.file, indent !== undefined ? { indent } : {})
+    const out = res.bytes
     if (flags.inPlace) writeFileAtomic(path, out)
     else if (flags.output !== undefined) writeFileAtomic(flags.output, out)
     else await writeStdout(out)

@@ -3,12 +3,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SecretsError } from '../../errors.js'
-import { encryptDocument } from '../../document/index.js'
 import { writeFileAtomic } from '../../io/files.js'
 import { loadAgeIdentities } from '../../keys/age-identities.js'
 import { storeFor } from '../../stores/index.js'
 import { type Cli, usage } from '../context.js'
-import { masterKeysFor } from '../keys.js'
+import { encryptNew } from '../../workflows/encrypt.js'
 import { checkAgeRecipients } from '../../keys/groups.js'
 import { appendNewIdentity, keyFilePath } from './keygen.js'
 
@@ -66,10 +65,8 @@ export async function init(cli: Cli, envs: string[], opts: { age?: string[]; dir
       cli.info(`kept existing ${file}`)
       continue
     }
-    const plan = await masterKeysFor(cli, file, {})
-    const res = await encryptDocument(yaml.parse(Buffer.from(starter(env)), 'plain'), { groups: plan.groups, rule: plan.rule?.selection, threshold: plan.rule?.shamirThreshold ?? 0, ctx: cli.keyContext() })
-    res.dataKey.fill(0)
-    writeFileAtomic(file, yaml.emit(res.file), 0o644)
+    const res = await encryptNew(cli.workflow(), { plain: yaml.parse(Buffer.from(starter(env)), 'plain'), format: 'yaml', rulePath: file })
+    writeFileAtomic(file, res.bytes, 0o644)
     cli.info(`created ${file} (environment "${env}")`)
   }
 

@@ -2,7 +2,6 @@
 // keys, then a new data key wrapped for every key re-encrypts every value. The new file replaces
 // the old one by rename, so at every moment the file on disk is the old or the new one, whole.
 import { parseKmsList, kmsKeyIdentity } from '../../config/index.js'
-import { rotateDocument } from '../../document/rekey.js'
 import { writeFileAtomic } from '../../io/files.js'
 import { withFileLock } from '../../io/lock.js'
 import { AgeKey, KmsKey, PgpKey, type MasterKey } from '../../keys/index.js'
@@ -44,14 +43,14 @@ export async function rotate(cli: Cli, args: string[], flags: RotateFlags): Prom
     withFileLock(path, async () => {
       const f = await openEncrypted(cli, path, { ignoreMac: flags.ignoreMac ?? false, ...(flags.decryptionOrder ? { decryptionOrder: flags.decryptionOrder } : {}) })
       try {
-        const edit = editGroups(f.dec.groups, newKeys(), remove)
+        const edit = editGroups(f.doc.groups, newKeys(), remove)
         for (const k of edit.removed) notFound.delete(keyLabel(k))
-        const { file, counts } = await rotateDocument(f.dec, edit.groups, f.dec.metadata.shamirThreshold)
+        const { file, counts } = await f.doc.rotate(edit.groups, f.doc.metadata.shamirThreshold)
         const indent = await configIndent(cli, f.store)
         writeFileAtomic(path, f.store.emit(file, indent !== undefined ? { indent } : {}))
         return { values: counts.encrypted, keys: edit.groups.flat().length, groups: edit.groups.length, added: edit.added.length, removed: edit.removed.length }
       } finally {
-        f.dec.dataKey.fill(0)
+        f.doc.close()
       }
     }),
   )

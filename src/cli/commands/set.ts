@@ -61,8 +61,8 @@ export async function get(cli: Cli, file: string, pathArg: string, flags: { json
   let out: Uint8Array | string
   try {
     const f = await openEncrypted(cli, target, { ignoreMac: flags.ignoreMac ?? false })
-    f.dec.dataKey.fill(0)
-    const node = getAtPathOrSuggest(f.dec.branches[0] ?? { kind: 'map', items: [] }, path)
+    f.doc.close()
+    const node = getAtPathOrSuggest(f.doc.branches[0] ?? { kind: 'map', items: [] }, path)
     // Exactly what `exec` would put in the environment; containers (and --json) as JSON.
     if (flags.json || node.kind === 'map' || node.kind === 'list') out = jsonText(node, null)
     else out = node.kind === 'bytes' ? node.value : scalarText(node, path)
@@ -121,12 +121,12 @@ async function modify(cli: Cli, path: string, flags: { ignoreMac?: boolean }, ch
       const f = await openEncrypted(cli, path, { ignoreMac: flags.ignoreMac ?? false })
       try {
         if (flags.ignoreMac) cli.info('MAC not checked (--ignore-mac): the new MAC will vouch for everything the file now holds')
-        const branches = f.dec.branches.length > 0 ? f.dec.branches : [{ kind: 'map', items: [] } satisfies MapNode]
+        const branches = f.doc.branches.length > 0 ? f.doc.branches : [{ kind: 'map', items: [] } satisfies MapNode]
         const { write, notes } = change(f, branches[0] as MapNode)
         if (write) await saveEncrypted(cli, f, branches)
         for (const n of notes) cli.info(n)
       } finally {
-        f.dec.dataKey.fill(0)
+        f.doc.close()
       }
     })
   } catch (e) {

@@ -5,7 +5,6 @@ import { createInterface } from 'node:readline/promises'
 import { keyGroupsFromRule, matchCreationRule, type CreationRule, type KeyGroupSpec } from '../../config/index.js'
 import { decryptDocument } from '../../document/index.js'
 import { readMetadata } from '../../model/metadata.js'
-import { rewrapDocument, rotateDocument } from '../../document/rekey.js'
 import { SecretsError } from '../../errors.js'
 import { readInput, writeFileAtomic } from '../../io/files.js'
 import { withFileLock } from '../../io/lock.js'
@@ -139,12 +138,12 @@ export async function updatekeys(cli: Cli, args: string[], flags: UpdatekeysFlag
       const dec = await decryptDocument(parsed, { ctx: cli.keyContext(), ignoreMac: !rotate || (flags.ignoreMac ?? false), ...(order ? { decryptionOrder: order } : {}) })
       try {
         const groups = keysFromSpecs(plan.specs, cli.env, () => {})
-        const file = rotate ? (await rotateDocument(dec, groups, plan.threshold)).file : await rewrapDocument(parsed, dec.dataKey, groups, plan.threshold)
+        const file = rotate ? (await dec.rotate(groups, plan.threshold)).file : await dec.rewrap(parsed, groups, plan.threshold)
         const indent = await configIndent(cli, store)
         writeFileAtomic(path, store.emit(file, indent !== undefined ? { indent } : {}))
         return { rotate }
       } finally {
-        dec.dataKey.fill(0)
+        dec.close()
       }
     }),
   )

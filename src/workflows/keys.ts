@@ -4,7 +4,7 @@ import { SecretsError } from '../errors.js'
 import { checkAgeRecipients, keysFromSpecs } from '../keys/groups.js'
 import type { MasterKey } from '../keys/types.js'
 import type { CreationRule } from '../config/index.js'
-import type { Cli } from './context.js'
+import type { WorkflowContext } from './context.js'
 
 export interface KeyPlan {
   groups: MasterKey[][]
@@ -23,11 +23,11 @@ export interface KeyFlags {
   awsProfile?: string | undefined
 }
 
-export async function masterKeysFor(cli: Cli, absolutePath: string, flags: KeyFlags): Promise<KeyPlan> {
+export async function masterKeysFor(wc: WorkflowContext, absolutePath: string, flags: KeyFlags): Promise<KeyPlan> {
   const { keyGroupsFromRule, matchCreationRule, parseEncryptionContext } = await import('../config/index.js')
-  const config = await cli.config()
+  const config = await wc.config()
   let rule: CreationRule | undefined
-  if (config !== null) rule = matchCreationRule(config, absolutePath, cli.cwd)
+  if (config !== null) rule = matchCreationRule(config, absolutePath, wc.cwd)
   const cliKeys = {
     ...(flags.age !== undefined ? { age: flags.age } : {}),
     ...(flags.pgp !== undefined ? { pgp: flags.pgp } : {}),
@@ -35,10 +35,10 @@ export async function masterKeysFor(cli: Cli, absolutePath: string, flags: KeyFl
     ...(flags.encryptionContext !== undefined ? { encryptionContext: parseEncryptionContext(flags.encryptionContext) } : {}),
     ...(flags.awsProfile !== undefined ? { awsProfile: flags.awsProfile } : {}),
   }
-  const { groups, source } = keyGroupsFromRule(rule, cli.env, cliKeys)
+  const { groups, source } = keyGroupsFromRule(rule, wc.keys.env, cliKeys)
   // a private key pasted where a recipient belongs must fail here, before anything is written
   checkAgeRecipients(groups.flatMap((g) => g.age), source === 'none' ? 'recipients' : source)
-  const keys = keysFromSpecs(groups, cli.env, (m) => cli.warn(m))
+  const keys = keysFromSpecs(groups, wc.keys.env, (m) => wc.warn(m))
   if (keys.length === 0) {
     throw new SecretsError('config', 'no master keys for this file', {
       hint:

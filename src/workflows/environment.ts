@@ -2,19 +2,11 @@
 // `outputs:` settings and --only / --prefix. Shared by the CLI (exec, exec-file, render) and the
 // library, so both always produce the same variables.
 import { basename, extname } from 'node:path'
-import type { LoadedConfig } from '../config/types.js'
-import type { KeyContext } from '../keys/types.js'
+import { readOutputsConfig, type OutputsConfig } from '../outputs/config.js'
+import { mapEnvironment, selectVariables, type EnvVar, type SelectOptions } from '../outputs/env.js'
 import type { Format } from '../stores/index.js'
-import { readOutputsConfig, type OutputsConfig } from './config.js'
-import { mapEnvironment, selectVariables, type EnvVar, type SelectOptions } from './env.js'
-import { decryptSources, type DecryptedSource } from './source.js'
-
-export interface LoadContext {
-  cwd: string
-  config: LoadedConfig | null
-  ctx: KeyContext
-  display?: (path: string) => string
-}
+import type { WorkflowContext } from './context.js'
+import { decryptSources, type DecryptedSource } from './sources.js'
 
 export interface LoadedEnvironment {
   /** The environment name (or the file's base name when a path was given). */
@@ -29,9 +21,9 @@ export interface LoadOptions {
 }
 
 /** The files of an environment, in order: one, or several (a list, a glob, a directory; see config/targets.ts). */
-export async function environmentFiles(lc: LoadContext, arg: string): Promise<{ name: string; files: string[] }> {
+export async function environmentFiles(wc: WorkflowContext, arg: string): Promise<{ name: string; files: string[] }> {
   const { resolveEnvironmentFiles } = await import('../config/targets.js')
-  const t = await resolveEnvironmentFiles(lc.config, arg, lc.cwd)
+  const t = await resolveEnvironmentFiles(await wc.config(), arg, wc.cwd)
   return { name: t.environment ?? nameFromPath(t.files[0] ?? arg), files: t.files }
 }
 
@@ -42,16 +34,17 @@ function nameFromPath(p: string): string {
 }
 
 /** Decrypt an environment's files (MAC checked), all at once: one key context, so identities load once. */
-export async function loadEnvironment(lc: LoadContext, arg: string, opts: LoadOptions = {}): Promise<LoadedEnvironment> {
-  const { name, files } = await environmentFiles(lc, arg)
-  const outputs = readOutputsConfig(lc.config?.raw, lc.config?.path)
-  const sources = await decryptSources(files, { ctx: lc.ctx, decryptionOrder: opts.decryptionOrder, format: opts.inputFormat, ...(lc.display ? { display: lc.display } : {}) })
+export async function loadEnvironment(wc: WorkflowContext, arg: string, opts: LoadOptions = {}): Promise<LoadedEnvironment> {
+  const { name, files } = await environmentFiles(wc, arg)
+  const config = await wc.config()
+  const outputs = readOutputsConfig(config?.raw, config?.path)
+  const sources = await decryptSources(wc, files, { decryptionOrder: opts.decryptionOrder, format: opts.inputFormat })
   return { name, sources, outputs }
 }
 
 /** An environment as variables: mapped with the config's separator, then --only and --prefix. */
-export async function loadVariables(lc: LoadContext, arg: string, opts: LoadOptions & SelectOptions = {}): Promise<LoadedEnvironment & { vars: EnvVar[] }> {
-  const loaded = await loadEnvironment(lc, arg, opts)
+export async function loadVariables(wc: WorkflowContext, arg: string, opts: LoadOptions & SelectOptions = {}): Promise<LoadedEnvironment & { vars: EnvVar[] }> {
+  const loaded = await loadEnvironment(wc, arg, opts)
   const sep = loaded.outputs.separator
   const all = mapEnvironment(loaded.sources, sep !== undefined ? { separator: sep } : {})
   return { ...loaded, vars: selectVariables(all, opts) }
