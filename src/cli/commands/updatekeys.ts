@@ -3,7 +3,6 @@
 // the same data key, or rotates it when someone loses access (a removed key can have kept it).
 import { createInterface } from 'node:readline/promises'
 import { keyGroupsFromRule, matchCreationRule, type CreationRule, type KeyGroupSpec } from '../../config/index.js'
-import { decryptDocument } from '../../document/index.js'
 import { readMetadata } from '../../model/metadata.js'
 import { SecretsError } from '../../errors.js'
 import { readInput, writeFileAtomic } from '../../io/files.js'
@@ -13,7 +12,7 @@ import { diffGroups, keysFromSpecs, type KeysDiff } from '../../keys/groups.js'
 import { formatFromPath, storeFor } from '../../stores/index.js'
 import { forEachFile, plural } from '../batch.js'
 import { type Cli, decryptionOrder, usage } from '../context.js'
-import { configIndent } from '../file-ops.js'
+import { withEncryptedFile, writeEncrypted } from '../../workflows/files.js'
 import { resolveTargets } from '../targets.js'
 
 export interface UpdatekeysFlags {
@@ -130,21 +129,16 @@ export async function updatekeys(cli: Cli, args: string[], flags: UpdatekeysFlag
         }
         plan = again
       }
-      const store = await storeFor(formatFromPath(path))
-      const parsed = store.parse(plan.bytes, 'encrypted')
       const rotate = rotateOnRemoval && plan.diff.accessRemoved
       // Values are decrypted either way: it proves the data key is right before it is re-wrapped.
       // The MAC matters only when rotating (a new MAC would vouch for whatever the file holds).
-      const dec = await decryptDocument(parsed, { ctx: cli.keyContext(), ignoreMac: !rotate || (flags.ignoreMac ?? false), ...(order ? { decryptionOrder: order } : {}) })
-      try {
+      const opts = { format: formatFromPath(path), bytes: plan.bytes, ignoreMac: !rotate || (flags.ignoreMac ?? false), decryptionOrder: order }
+      return withEncryptedFile(cli.workflow(), path, opts, async (f) => {
         const groups = keysFromSpecs(plan.specs, cli.env, () => {})
-        const file = rotate ? (await dec.rotate(groups, plan.threshold)).file : await dec.rewrap(parsed, groups, plan.threshold)
-        const indent = await configIndent(cli, store)
-        writeFileAtomic(path, store.emit(file, indent !== undefined ? { indent } : {}))
+        const file = rotate ? (await f.doc.rotate(groups, plan.threshold)).file : await f.doc.rewrap(f.parsed, groups, plan.threshold)
+        await writeEncrypted(cli.workflow(), path, f.store, file)
         return { rotate }
-      } finally {
-        dec.close()
-      }
+      })
     }),
   )
   const rotated = results.filter((r) => r.result.rotate).length
