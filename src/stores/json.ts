@@ -1,7 +1,7 @@
 // JSON store (spec 6.2, 7.5): a hand-written parser that keeps key order, duplicate keys and exact
 // integers (JSON.parse loses all three), and an emitter that writes what sops's Go encoder writes.
 // Also home of the byte/string helpers the dotenv, INI and binary stores share.
-import { SecretsError, formatKeyPath } from '../errors.js'
+import { SecretsError } from '../errors.js'
 import type { Node, MapNode, ListNode, MapEntry, Comment, ParsedFile, PlainObject, PlainValue } from '../tree/types.js'
 import type { EmitOptions, Store } from './store.js'
 import { jsonText, plainJsonText, quoteJsonString, wrapJson } from '../tree/json-text.js'
