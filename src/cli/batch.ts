@@ -35,7 +35,7 @@ export async function forEachFile<T>(
     }
   }
   const progress = process.stderr.isTTY === true && !cli.opts.quiet
-  const results: Array<BatchResult<T> | undefined> = new Array(files.length)
+  const results: Array<BatchResult<T> | undefined> = new Array<BatchResult<T> | undefined>(files.length)
   const failures: SecretsError[] = []
   let done = 0
   let next = 0

@@ -23,6 +23,17 @@ function fail(e: unknown): never {
   process.exit(EXIT_CODES.internal)
 }
 
+// A reader that went away (`secrets decrypt f | head -1`) ends the command quietly with 141 (128+SIGPIPE,
+// what a shell reports for a program killed by SIGPIPE), as sops does. Other stdout errors are reported.
+const EXIT_STDOUT_CLOSED = 141
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(EXIT_STDOUT_CLOSED)
+    if (stream === process.stdout) fail(new SecretsError('io', `cannot write to stdout (${e.code ?? 'error'})`, { hint: 'check where the output goes' }))
+    process.exit(EXIT_CODES.io)
+  })
+}
+
 void (async () => {
   try {
     const { buildProgram } = await import('./program.js')

@@ -72,7 +72,7 @@ async function coveredFiles(cli: Cli): Promise<string[]> {
   const all = await fg.glob('**/*', { cwd: config.dir, absolute: true, onlyFiles: true, dot: true, ignore: IGNORE, followSymbolicLinks: false })
   const out: string[] = []
   for (const p of all.map((x) => resolve(x)).sort()) {
-    if (p === config.path || /^\..*\.(lock|tmp)$/.test(basename(p))) continue
+    if (p === config.path || /^\..*\.(lock|tmp|secrets-tmp)$/.test(basename(p))) continue
     if (!covered(p) || !(await isEncryptedFile(p))) continue
     out.push(p)
   }

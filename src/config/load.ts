@@ -1,8 +1,8 @@
 // Read one config file into a LoadedConfig: sops sections (`creation_rules`, `stores`) with sops
 // meaning, our own (`environments`, `secrets_dir`), and everything else kept raw for later.
-import { readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
 import { SecretsError } from '../errors.js'
+import { readBounded } from '../io/files.js'
 import { conflictMarkerLine } from '../stores/conflict.js'
 import { parseCreationRules } from './rules.js'
 import type { LoadedConfig, StoresConfig } from './types.js'
@@ -15,8 +15,9 @@ export function loadConfig(path: string): LoadedConfig {
   const file = resolve(path)
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = Buffer.from(readBounded(file)).toString('utf8')
   } catch (e) {
+    if (e instanceof SecretsError) throw e.inFile(file)
     const code = (e as NodeJS.ErrnoException).code ?? 'unknown error'
     throw new SecretsError('config', `cannot read config file (${code})`, {
       file,

@@ -2,7 +2,7 @@
 // `<secrets_dir>/<name>.{yaml,yml,json,env}` or a `<secrets_dir>/<name>/` directory) or else a
 // path. An environment may be several files (a list, a glob, a directory): resolveEnvironmentFiles
 // gives them all, resolveTarget (for commands about one file) refuses them, listing the files.
-import { readdirSync, statSync } from 'node:fs'
+import { lstatSync, readdirSync, statSync } from 'node:fs'
 import { basename, extname, relative, resolve, sep } from 'node:path'
 import { SecretsError } from '../errors.js'
 import { DEFAULT_SECRETS_DIR, fromConfigDir } from './load.js'
@@ -13,6 +13,15 @@ export const ENVIRONMENT_EXTENSIONS = ['.yaml', '.yml', '.json', '.env'] as cons
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** A symlink that does not lead to a file (dangling, a loop): still meant as a file path, reported as such when read. */
+function isBrokenLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink() && !isFile(p) && !isDir(p)
   } catch {
     return false
   }
@@ -97,7 +106,7 @@ function classify(config: LoadedConfig | null, arg: string, cwd: string): Resolv
   if (arg === '') throw new SecretsError('usage', 'empty file or environment name')
   const asPath = resolve(cwd, arg)
   const listed = config?.environments.get(arg)
-  if (/[\\/]/.test(arg) || isFile(asPath)) {
+  if (/[\\/]/.test(arg) || isFile(asPath) || isBrokenLink(asPath)) {
     if (isDir(asPath)) return { kind: 'files', environment: basename(asPath), parts: [{ written: arg, base: cwd, path: asPath }] }
     return { kind: 'file', ...withEnvironment(config, asPath) }
   }

@@ -3,11 +3,22 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { SecretsError } from '../errors.js'
+import { realWriteTarget } from './files.js'
 
+/**
+ * The lock of `file`, beside the real file when `file` is a symlink (so every name of one file
+ * shares one lock, and the lock sits where the atomic rename happens).
+ */
 export function lockPathFor(file: string): string {
-  return join(dirname(file), `.${basename(file)}.lock`)
+  let real: string
+  try {
+    real = realWriteTarget(file)
+  } catch {
+    real = resolve(file) // a symlink loop: reading the file reports it
+  }
+  return join(dirname(real), `.${basename(real)}.lock`)
 }
 
 /** The lock's content and whether its holder may still be running (null: the lock is gone). */

@@ -1,12 +1,24 @@
 // Reading one secret value without it ever touching argv: all of stdin or a file, or, when stdin is
 // a terminal, a prompt on stderr with echo turned off (the value never appears on screen).
 import { SecretsError } from '../errors.js'
-import { readInput } from './files.js'
+import { checkStdinReadable, maxInputBytes, readInput, tooLarge } from './files.js'
 
-/** All bytes of stdin (a pipe, a file, /dev/null). */
+/** All bytes of stdin (a pipe, a file, /dev/null), at most the input cap (SECRETS_MAX_INPUT_BYTES). */
 export async function readAllStdin(): Promise<Uint8Array> {
+  checkStdinReadable()
+  const limit = maxInputBytes()
   const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+  let total = 0
+  for await (const chunk of process.stdin) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+    chunks.push(b)
+    total += b.length
+    if (total > limit) {
+      for (const c of chunks) c.fill(0)
+      process.stdin.destroy()
+      throw tooLarge('stdin', limit)
+    }
+  }
   return new Uint8Array(Buffer.concat(chunks))
 }
 

@@ -8,12 +8,13 @@ import { AgeKey } from './age.js'
 import { KmsKey } from './kms.js'
 import { PgpKey } from './pgp.js'
 import { OpaqueKey } from './opaque.js'
-import { KeyError, type KeyContext, type MasterKey } from './types.js'
+import { KeyError, reportNotes, type KeyContext, type KeyErrorInfo, type MasterKey } from './types.js'
+import { listKeys } from './hints.js'
 
 export { KeyError, type KeyContext, type MasterKey } from './types.js'
 
 function identityOf(kind: KeyType, e: PlainObject): string {
-  const s = (k: string): string => (typeof e[k] === 'string' ? (e[k] as string) : '')
+  const s = (k: string): string => (typeof e[k] === 'string' ? e[k] : '')
   switch (kind) {
     case 'age':
       return s('recipient')
@@ -105,35 +106,93 @@ export function orderKeys(keys: MasterKey[], order: readonly string[] = DEFAULT_
   return keys.map((k, i) => ({ k, i })).sort((a, b) => rank(a.k) - rank(b.k) || a.i - b.i).map((x) => x.k)
 }
 
-/** Recover the data key; on failure the error lists every key tried and why it failed. */
+interface Failure {
+  key: MasterKey
+  group: number
+  error: KeyError | Error
+}
+
+const info = (f: Failure): KeyErrorInfo => (f.error instanceof KeyError ? f.error.info : {})
+
+/**
+ * The one line for "no key opened the file": which keys the file is for, which keys the user has
+ * (and where they were looked for), what else went wrong, and the one next step that fits best.
+ */
+function noKeyError(what: string, groups: MasterKey[][], opened: boolean[], failures: Failure[]): SecretsError {
+  const many = groups.length > 1
+  const kinds = (keys: MasterKey[]): string => {
+    const by = new Map<string, string[]>()
+    for (const k of keys) by.set(k.kind, [...(by.get(k.kind) ?? []), k.id])
+    return [...by].map(([kind, ids]) => `${kind} ${listKeys(ids, 5)}`).join(', ')
+  }
+  const forList = many ? groups.map((g, i) => `group ${i + 1}${opened[i] ? ' (opened)' : ''}: ${kinds(g)}`).join('; ') : kinds(groups[0] ?? [])
+  const parts = [`the file is for ${forList}`]
+  const holders = new Set<string>()
+  for (const f of failures) {
+    const h = info(f).holder
+    if (h !== undefined) holders.add(h)
+  }
+  parts.push(...holders)
+  for (const f of failures) {
+    const r = info(f).reason
+    if (r === 'no-match' || r === 'no-identity') continue
+    // KMS messages name their ARN already: do not repeat it
+    const label = `${many ? `group ${f.group + 1} ` : ''}${f.key.kind}${f.error.message.includes(f.key.id) ? '' : ` ${f.key.id}`}`
+    parts.push(`${label}: ${f.error.message}`)
+  }
+  const notes = new Set<string>()
+  for (const f of failures) for (const n of info(f).notes ?? []) notes.add(n.message)
+  parts.push(...notes)
+
+  // the hint: the most specific next step
+  const hintOf = (pick: (f: Failure) => boolean): string | undefined => {
+    const f = failures.find((x) => pick(x) && x.error instanceof KeyError && x.error.hint !== undefined)
+    return f === undefined ? undefined : (f.error as KeyError).hint
+  }
+  const local = (f: Failure): boolean => f.key.kind === 'age' || f.key.kind === 'pgp'
+  const hint =
+    hintOf((f) => info(f).reason === 'damaged' && info(f).ours === true) ??
+    hintOf((f) => local(f) && info(f).reason === undefined) ??
+    failures.flatMap((f) => info(f).notes ?? [])[0]?.hint ??
+    hintOf((f) => info(f).reason === 'no-match') ??
+    hintOf((f) => info(f).reason === undefined) ??
+    hintOf((f) => info(f).reason === 'no-identity') ??
+    hintOf(() => true) ??
+    'get one of the master keys listed'
+  return new SecretsError('no-key', `${what}; ${parts.join('; ')}`, { hint })
+}
+
+/** Recover the data key; on failure the error says which keys the file is for, which the user has, and what to do. */
 export async function unwrapDataKey(groups: MasterKey[][], threshold: number, ctx: KeyContext, order?: readonly string[]): Promise<Uint8Array> {
-  const tried: string[] = []
-  const hints = new Set<string>()
+  const failures: Failure[] = []
+  const opened = groups.map(() => false)
   const openGroup = async (g: MasterKey[], gi: number): Promise<Uint8Array | null> => {
     for (const k of orderKeys(g, order)) {
       try {
-        return await k.unwrap(ctx)
+        const key = await k.unwrap(ctx)
+        opened[gi] = true
+        return key
       } catch (e) {
-        const label = groups.length > 1 ? `group ${gi + 1} ${k.kind} ${k.id}` : `${k.kind} ${k.id}`
-        tried.push(`${label}: ${e instanceof Error ? e.message : String(e)}`)
-        if (e instanceof KeyError && e.hint) hints.add(e.hint)
+        failures.push({ key: k, group: gi, error: e instanceof Error ? e : new Error(String(e)) })
       }
     }
     return null
   }
-  const fail = (what: string): SecretsError =>
-    new SecretsError('no-key', `${what}; tried ${tried.join('; ')}`, { hint: [...hints][0] ?? 'get one of the master keys listed' })
+  // problems with the user's key sources are worth a warning even when another key opened the file
+  const reportAll = (): void => reportNotes(ctx, failures.flatMap((f) => info(f).notes ?? []))
 
   if (groups.length === 1) {
     const key = await openGroup(groups[0] as MasterKey[], 0)
-    if (key === null) throw fail('could not get the data key')
+    if (key === null) throw noKeyError('could not get the data key', groups, opened, failures)
+    reportAll()
     return key
   }
   const t = effectiveThreshold(groups.length, threshold)
   const shares = (await Promise.all(groups.map((g, i) => openGroup(g, i)))).filter((s): s is Uint8Array => s !== null)
   if (shares.length < t) {
-    throw fail(`could not get the data key: opened ${shares.length} of ${groups.length} key groups, ${t} needed`)
+    throw noKeyError(`could not get the data key: opened ${shares.length} of ${groups.length} key groups, ${t} needed`, groups, opened, failures)
   }
+  reportAll()
   try {
     return shamirCombine(shares)
   } catch (e) {

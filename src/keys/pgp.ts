@@ -5,6 +5,7 @@ import { childProcess } from '../io/builtins.js'
 import type { PlainObject } from '../tree/types.js'
 import { createdAtNow, entryString } from './entry.js'
 import { KeyError, type KeyContext, type MasterKey } from './types.js'
+import { accessHint, listKeys } from './hints.js'
 
 /** The gpg binary sops would run: `SOPS_GPG_EXEC`, else `gpg`. */
 export function gpgExecutable(env: NodeJS.ProcessEnv): string {
@@ -79,6 +80,28 @@ const PROMPT_FAILURE = /no pinentry|operation cancelled|inappropriate ioctl|time
 
 function homeOf(env: NodeJS.ProcessEnv): string {
   return env.GNUPGHOME !== undefined && env.GNUPGHOME !== '' ? env.GNUPGHOME : '~/.gnupg'
+}
+
+/** Primary-key fingerprints of the secret keys gpg holds ([] when it has none or cannot say). */
+export async function secretKeyFingerprints(exe: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  let run: GpgRun
+  try {
+    run = await runGpg(exe, ['--batch', '--with-colons', '--list-secret-keys'], '', env)
+  } catch {
+    return []
+  }
+  if (run.code !== 0) return []
+  const out: string[] = []
+  let wantFpr = false
+  for (const line of run.stdout.toString('utf8').split('\n')) {
+    const f = line.split(':')
+    if (f[0] === 'sec') wantFpr = true
+    else if (f[0] === 'fpr' && wantFpr) {
+      if (/^[0-9A-F]{16,}$/i.test(f[9] ?? '')) out.push((f[9] as string).toUpperCase())
+      wantFpr = false
+    } else if (f[0] !== 'fpr' && f[0] !== 'grp') wantFpr = false
+  }
+  return [...new Set(out)]
 }
 
 export class PgpKey implements MasterKey {
@@ -164,7 +187,18 @@ export class PgpKey implements MasterKey {
       )
     }
     if (/no secret key/i.test(run.stderr)) {
-      throw new KeyError(`gpg has no secret key for ${this.fp} (GNUPGHOME ${homeOf(ctx.env)})`, `import the secret key ${this.fp} into gpg, or set GNUPGHOME to the keyring that has it`)
+      // which secret keys gpg does have (public fingerprints), for the combined message
+      const mine = await secretKeyFingerprints(exe, ctx.env)
+      const home = homeOf(ctx.env)
+      throw new KeyError(
+        `gpg has no secret key for ${this.fp} (GNUPGHOME ${home})`,
+        mine.length > 0 ? accessHint('pgp', mine) : `import the secret key ${this.fp} into gpg, or set GNUPGHOME to the keyring that has it`,
+        {
+          reason: mine.length > 0 ? 'no-match' : 'no-identity',
+          mine,
+          holder: mine.length > 0 ? `gpg has secret keys for ${listKeys(mine)} (GNUPGHOME ${home})` : `gpg has no secret key (GNUPGHOME ${home})`,
+        },
+      )
     }
     if (/no valid openpgp data|invalid armor|unexpected|packet/i.test(run.stderr)) {
       throw new KeyError(`its "enc" value is not a valid PGP message (${lastLine(run.stderr)})`)

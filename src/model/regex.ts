@@ -340,7 +340,7 @@ class Translator {
   /** One class member: returns its code point, or pushes a set (\d, \pL ...) and returns undefined. */
   private classAtom(ranges: Range[], props: string[]): number | undefined {
     const c = this.cps[this.pos++] as string
-    if (c !== '\\') return c.codePointAt(0) as number
+    if (c !== '\\') return c.codePointAt(0)
     const e = this.peek()
     if (e === undefined) throw new Unsupported('trailing backslash')
     const lower = e.toLowerCase()

@@ -207,6 +207,7 @@ class Emitter {
     items.forEach((it, i) => {
       if (it.kind === 'comment') {
         const nxt = items[i + 1]
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- TS does not narrow the generic T through `kind` without it
         const target = nxt && nxt.kind !== 'comment' ? (nxt.kind === 'entry' ? nxt.value : (nxt as Node)) : undefined
         const rides = it.inline === true && target !== undefined && (isScalar(target) || isEmptyContainer(target))
         if (!rides) out.push(...commentLines(it, pad))
@@ -214,8 +215,9 @@ class Emitter {
       }
       const prev = items[i - 1]
       const inline = prev && prev.kind === 'comment' && prev.inline === true ? prev : undefined
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- TS does not narrow the generic T through `kind` without it
       const target = it.kind === 'entry' ? it.value : (it as Node)
-      out.push(...write(it as T, inline && (isScalar(target) || isEmptyContainer(target)) ? inline : undefined))
+      out.push(...write(it, inline && (isScalar(target) || isEmptyContainer(target)) ? inline : undefined))
     })
     return out
   }
@@ -234,8 +236,8 @@ class Emitter {
       if (isScalar(item) || isEmptyContainer(item)) return this.valueLines(`${pad}-`, item, indent, indent + 2, inline)
       // A nested collection starts right after `- ` (go-yaml's compact form), unless it opens
       // with a comment, which must stay on its own line to stay inside that collection.
-      const inner = this.block(item as MapNode | ListNode, indent + 2)
-      const first = (item as MapNode | ListNode).items[0]!
+      const inner = this.block(item, indent + 2)
+      const first = item.items[0]!
       if (first.kind === 'comment') return [`${pad}-`, ...inner]
       return [`${pad}- ${inner[0]!.slice(indent + 2)}`, ...inner.slice(1)]
     })

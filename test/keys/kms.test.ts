@@ -4,11 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createServer, type Server } from 'node:net'
 import { tempDir } from '../support/cli.js'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KmsKey, kmsKeyId, kmsKeysFromSpecs, regionOfArn, roleSessionName } from '../../src/keys/kms.js'
 import { keyFromMetadata, unwrapDataKey, wrapDataKey } from '../../src/keys/index.js'
-import { KeyError, type KeyContext } from '../../src/keys/types.js'
+import type { KeyContext } from '../../src/keys/types.js'
 import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.js'
 import { keyError } from '../support/errors.js'
 

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { dotenvStore, displayFloat, displayText } from '../../src/stores/dotenv.js'
-import { SecretsError } from '../../src/errors.js'
 import type { MapNode, MapEntry, Comment, Node, ParsedFile } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 

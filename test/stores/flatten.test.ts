@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { flattenMetadata, unflattenMetadata } from '../../src/stores/flatten.js'
-import { SecretsError } from '../../src/errors.js'
 import type { PlainObject, PlainValue } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { jsonStore, quoteJsonString } from '../../src/stores/json.js'
-import { SecretsError } from '../../src/errors.js'
 import type { MapNode, Node, ParsedFile } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 
@@ -24,7 +23,7 @@ function strip(n: Node): Node {
   if (n.kind === 'list') return { kind: 'list', items: n.items.map((it) => (it.kind === 'comment' ? it : strip(it))) }
   if ('source' in n) {
     const { source: _s, ...rest } = n
-    return rest as Node
+    return rest
   }
   return n
 }

@@ -3,7 +3,6 @@ import { readFileSync, readdirSync } from 'node:fs'
 import fc from 'fast-check'
 import { yamlStore } from '../../src/stores/yaml.js'
 import { formatGoFloatG, parseGoTimestamp, plainReadsAsString, resolvePlain } from '../../src/stores/yaml-resolve.js'
-import { SecretsError } from '../../src/errors.js'
 import type { Comment, MapEntry, MapNode, Node, ParsedFile, PlainObject } from '../../src/tree/types.js'
 import { errorOf } from '../support/errors.js'
 
@@ -688,7 +687,7 @@ const scalarArb: fc.Arbitrary<Node> = fc.oneof(
   fc.boolean().map((value) => ({ kind: 'bool' as const, value })),
   fc.constant({ kind: 'null' as const }),
 )
-const { tree: treeArb, map: mapArb } = fc.letrec<{ tree: Node; map: MapNode }>((tie) => ({
+const { map: mapArb } = fc.letrec<{ tree: Node; map: MapNode }>((tie) => ({
   tree: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     scalarArb,
@@ -740,7 +739,7 @@ function withComments(n: Node, rnd: () => number, texts: string[]): Node {
   if (n.kind !== 'map' && n.kind !== 'list') return n
   const items: Array<Node | MapEntry | Comment> = []
   for (const it of n.items as Array<Node | MapEntry>) {
-    const inner = it.kind === 'entry' ? it.value : (it as Node)
+    const inner = it.kind === 'entry' ? it.value : it
     const oneLine = (inner.kind !== 'map' && inner.kind !== 'list') || inner.items.length === 0
     if (n.items.length > 0 && rnd() < 0.3) items.push({ kind: 'comment', text: texts[items.length % texts.length]! })
     if (oneLine && rnd() < 0.3) items.push({ kind: 'comment', text: texts[(items.length + 1) % texts.length]!, inline: true })

@@ -170,7 +170,7 @@ export async function startKmsEmulator(opts: KmsEmulatorOptions = {}): Promise<K
     }
     // The scope check needs the key's region; an unknown key is checked against nothing.
     if (!checkScope(res, auth, 'kms', key?.region, true)) return
-    const a = auth as Exclude<typeof auth, string>
+    const a = auth
     requests.push({ service: 'kms', operation: op, accessKeyId: a.accessKeyId, region: a.region, sessionToken: req.headers['x-amz-security-token'] as string | undefined })
     if (throttle > 0) {
       throttle--
@@ -216,7 +216,7 @@ export async function startKmsEmulator(opts: KmsEmulatorOptions = {}): Promise<K
     const auth = parseAuthorization(req.headers.authorization)
     const form = new URLSearchParams(await readBody(req))
     if (!checkScope(res, auth, 'sts', undefined, false)) return
-    const a = auth as Exclude<typeof auth, string>
+    const a = auth
     requests.push({ service: 'sts', operation: form.get('Action') ?? '', accessKeyId: a.accessKeyId, region: a.region, sessionToken: req.headers['x-amz-security-token'] as string | undefined })
     if (form.get('Action') !== 'AssumeRole') return stsError(res, 'InvalidAction', `unsupported action ${form.get('Action')}`, 400)
     const roleArn = form.get('RoleArn') ?? ''

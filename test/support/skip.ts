@@ -3,6 +3,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
+import { TestRunner } from 'vitest'
 
 export function isCI(): boolean {
   return process.env.CI === 'true'
@@ -26,7 +27,13 @@ export function requireTool(available: { ok: boolean; reason?: string }, name: s
 
 /** Whether `cmd` is an executable file on PATH (or at that path, if it contains a '/'). */
 export function which(cmd: string): boolean {
-  const candidates = cmd.includes('/') || isAbsolute(cmd) ? [cmd] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, cmd))
+  const candidates =
+    cmd.includes('/') || isAbsolute(cmd)
+      ? [cmd]
+      : (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, cmd))
   for (const c of candidates) {
     try {
       if (!statSync(c).isFile()) continue
@@ -42,4 +49,20 @@ export function which(cmd: string): boolean {
 /** `{ ok, reason }` for a command on PATH, to pass to requireTool. */
 export function toolOnPath(cmd: string): { ok: boolean; reason?: string } {
   return which(cmd) ? { ok: true } : { ok: false, reason: `\`${cmd}\` not found on PATH` }
+}
+
+/**
+ * Inside a running test: returns when `name` is available. Otherwise it fails the test under
+ * CI=true, and on a laptop stops the test here and marks it skipped with the reason (printed as
+ * `skipped: <name>: <reason>`), so a check that needs a missing tool never passes quietly.
+ * Put such checks last in a test: nothing after this call runs when the tool is missing.
+ *
+ *   const sops = await sopsAvailable()
+ *   it('...', async () => { ...; needTool(sops, 'real sops'); await sopsDecrypt(...) })
+ */
+export function needTool(available: { ok: boolean; reason?: string }, name: string): void {
+  if (requireTool(available, name)) return
+  const test = TestRunner.getCurrentTest()
+  if (test === undefined) throw new Error(`needTool(${name}) must be called inside a test`)
+  test.context.skip(`${name}: ${available.reason ?? 'not available'}`)
 }

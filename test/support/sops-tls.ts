@@ -60,7 +60,7 @@ const ext = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(c
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'))
 
 function spki(key: KeyObject): Buffer {
-  return key.export({ type: 'spki', format: 'der' }) as Buffer
+  return key.export({ type: 'spki', format: 'der' })
 }
 /** SHA-1 of the subjectPublicKey BIT STRING contents (RFC 5280 method 1). */
 function keyId(pub: KeyObject): Buffer {

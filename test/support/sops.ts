@@ -35,7 +35,7 @@ export interface SopsDecryptOptions {
   content: Uint8Array
   format: SopsFormat
   /** Extra environment for sops, e.g. { SOPS_AGE_KEY } or { GNUPGHOME }. Overrides the defaults. */
-  env?: Record<string, string>
+  env?: NodeJS.ProcessEnv
   /** Whole-call deadline; default 30 000 ms. */
   timeoutMs?: number
 }
@@ -211,7 +211,7 @@ export async function sopsDecrypt(opts: SopsDecryptOptions): Promise<SopsDecrypt
       }
       const awsJson = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }
       if (host.startsWith('secretsmanager.') && target === 'secretsmanager.PutSecretValue') {
-        putSecretValue = input as typeof putSecretValue
+        putSecretValue = input
         sendJson(res, 200, { ARN: SECRET_ARN, Name: 'test', VersionId: String(input.ClientRequestToken ?? randomUUID()), VersionStages: ['AWSCURRENT'] }, awsJson)
       } else if (host.startsWith('secretsmanager.') && target === 'secretsmanager.DescribeSecret') {
         sendJson(res, 200, { ARN: SECRET_ARN, Name: 'test', VersionIdsToStages: {} }, awsJson)

@@ -20,6 +20,7 @@ const GITIGNORE_LINES = [
   '*.dec.yaml',
   '*.dec.json',
   '*.plain.*',
+  '*.secrets-tmp',
 ]
 
 async function localRecipients(cli: Cli): Promise<string[]> {
@@ -27,7 +28,7 @@ async function localRecipients(cli: Cli): Promise<string[]> {
   if (ids.length > 0) {
     const { identityToRecipient } = await import('age-encryption')
     // the most recently added identity is the one a fresh project should use
-    return [await identityToRecipient(ids[ids.length - 1] as string)]
+    return [await identityToRecipient(ids[ids.length - 1])]
   }
   const file = keyFilePath(cli)
   const recipient = await appendNewIdentity(file)
@@ -74,7 +75,7 @@ export async function init(cli: Cli, envs: string[], opts: { age?: string[]; dir
   const current = existsSync(gi) ? readFileSync(gi, 'utf8') : ''
   const have = new Set(current.split(/\r?\n/).map((l) => l.trim()))
   const missing = GITIGNORE_LINES.filter((l) => !have.has(l))
-  if (missing.length > 1) {
+  if (missing.some((l) => !l.startsWith('#'))) {
     writeFileAtomic(gi, Buffer.from(current + (current === '' || current.endsWith('\n') ? '' : '\n') + missing.join('\n') + '\n'), 0o644)
     cli.info(`added decrypted-output patterns to ${gi}`)
   }

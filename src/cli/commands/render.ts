@@ -22,7 +22,7 @@ async function emit(cli: Cli, flags: OutputFlags, text: string, what: string, pl
   if (flags.output === undefined) return writeStdout(text)
   const path = resolve(cli.cwd, flags.output)
   if (plaintext) guardPlaintextOutput(path, { force: flags.force, warn: (m) => cli.warn(m), display: cli.display(path) })
-  writeFileAtomic(path, Buffer.from(text, 'utf8'), 0o600)
+  writeFileAtomic(path, Buffer.from(text, 'utf8'), 0o600, { makeDirs: true }) // missing folders are created 0700, as for docker-secrets
   cli.info(`wrote ${what} to ${cli.display(path)} (mode 0600)`)
 }
 

@@ -2,7 +2,7 @@
 // hidden prompt), never argv; writes hold the file lock, and only the touched value gets a new token.
 import { existsSync } from 'node:fs'
 import { SecretsError } from '../../errors.js'
-import { writeStdout } from '../../io/files.js'
+import { brokenLink, writeStdout } from '../../io/files.js'
 import { withFileLock } from '../../io/lock.js'
 import { readSecretValue } from '../../io/secret-input.js'
 import { scalarText } from '../../outputs/env.js'
@@ -83,7 +83,10 @@ function keyPath(arg: string): PathPart[] {
 async function existingTarget(cli: Cli, arg: string): Promise<string> {
   const { path } = await cli.target(arg)
   if (path === '-') throw usage('set and unset change a file in place; they cannot work on stdin')
-  if (!existsSync(path)) throw new SecretsError('input', 'file not found', { file: cli.display(path), hint: `create it with \`secrets edit ${arg}\`` })
+  if (!existsSync(path)) {
+    const link = brokenLink(path) // a dangling link or a loop says so
+    throw new SecretsError('input', link?.message ?? 'file not found', { file: cli.display(path), hint: link?.hint ?? `create it with \`secrets edit ${arg}\`` })
+  }
   return path
 }
 
