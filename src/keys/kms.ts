@@ -152,7 +152,8 @@ type ClientCache = Map<string, { client: Promise<KmsClient>; until: number }>
 
 /** Clients live in the key session (KeyContext.cache); without one, each call makes its own. */
 function kmsClient(env: NodeJS.ProcessEnv, s: ClientSettings, ctx?: KeyContext): Promise<KmsClient> {
-  const byEnv: ClientCache = ctx?.cache !== undefined ? ctx.cache.get('kms-clients', () => new Map()) : new Map()
+  const fresh = (): ClientCache => new Map<string, { client: Promise<KmsClient>; until: number }>()
+  const byEnv = ctx?.cache !== undefined ? ctx.cache.get('kms-clients', fresh) : fresh()
   const cacheKey = JSON.stringify(s)
   const hit = byEnv.get(cacheKey)
   if (hit !== undefined && hit.until > Date.now()) return hit.client

@@ -28,7 +28,10 @@ export class KeySession implements KeyContext {
   readonly cache = new KeyCache()
   private readonly sink: (message: string) => void
 
-  constructor(opts: Omit<KeySessionOptions, 'crypto'> = {}, readonly crypto: CryptoBackend = nodeCrypto) {
+  constructor(
+    opts: Omit<KeySessionOptions, 'crypto'> = {},
+    readonly crypto: CryptoBackend = nodeCrypto,
+  ) {
     this.env = opts.env ?? process.env
     this.sink = opts.warn ?? (() => {})
   }

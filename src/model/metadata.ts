@@ -9,14 +9,7 @@ export const SOPS_VERSION = '3.13.2'
 export const KEY_TYPES = ['kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'age', 'pgp', 'hckms'] as const
 export type KeyType = (typeof KEY_TYPES)[number]
 
-export const RULE_KINDS = [
-  'unencrypted_suffix',
-  'encrypted_suffix',
-  'unencrypted_regex',
-  'encrypted_regex',
-  'unencrypted_comment_regex',
-  'encrypted_comment_regex',
-] as const
+export const RULE_KINDS = ['unencrypted_suffix', 'encrypted_suffix', 'unencrypted_regex', 'encrypted_regex', 'unencrypted_comment_regex', 'encrypted_comment_regex'] as const
 export type RuleKind = (typeof RULE_KINDS)[number]
 export interface SelectionRule {
   kind: RuleKind

@@ -78,7 +78,6 @@ function reparsesAsFloat(text: string): boolean {
   return v < INT64_MIN || v > INT64_MAX
 }
 
-
 type Path = Array<string | number>
 
 /**
@@ -136,10 +135,15 @@ export function plainJsonText(v: PlainValue, indent: string | null, depth: numbe
     if (!Number.isFinite(v)) throw new SecretsError('internal', 'metadata holds a non-finite number')
     return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(v).toString() : formatJsonFloat(v)
   }
-  if (Array.isArray(v)) return wrapJson('[', ']', v.map((x) => plainJsonText(x, indent, depth + 1)), indent, depth)
-  const parts = Object.keys(v).map(
-    (k) => quoteJsonString(k) + (indent === null ? ':' : ': ') + plainJsonText(v[k] as PlainValue, indent, depth + 1),
-  )
+  if (Array.isArray(v))
+    return wrapJson(
+      '[',
+      ']',
+      v.map((x) => plainJsonText(x, indent, depth + 1)),
+      indent,
+      depth,
+    )
+  const parts = Object.keys(v).map((k) => quoteJsonString(k) + (indent === null ? ':' : ': ') + plainJsonText(v[k] as PlainValue, indent, depth + 1))
   return wrapJson('{', '}', parts, indent, depth)
 }
 

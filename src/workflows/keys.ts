@@ -14,7 +14,6 @@ export interface KeyPlan {
   source: string
 }
 
-
 export interface KeyFlags {
   age?: string[] | undefined
   pgp?: string[] | undefined
@@ -37,7 +36,10 @@ export async function masterKeysFor(wc: WorkflowContext, absolutePath: string, f
   }
   const { groups, source } = keyGroupsFromRule(rule, wc.keys.env, cliKeys)
   // a private key pasted where a recipient belongs must fail here, before anything is written
-  checkAgeRecipients(groups.flatMap((g) => g.age), source === 'none' ? 'recipients' : source)
+  checkAgeRecipients(
+    groups.flatMap((g) => g.age),
+    source === 'none' ? 'recipients' : source,
+  )
   const keys = keysFromSpecs(groups, wc.keys.env, (m) => wc.warn(m))
   if (keys.length === 0) {
     throw new SecretsError('config', 'no master keys for this file', {

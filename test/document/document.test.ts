@@ -31,7 +31,10 @@ const reparse = async (f: ParsedFile): Promise<ParsedFile> => (await storeFor('y
 const js = (b: MapNode[]): JsValue => treeToJs(b[0] as MapNode)
 const groups = (...ids: Id[]): MasterKey[][] => [ids.map((i) => new AgeKey(i.recipient))]
 
-async function encrypt(text: string, opts: { rule?: SelectionRule | null; macOnlyEncrypted?: boolean; groups?: MasterKey[][]; threshold?: number } = {}): Promise<{ file: ParsedFile; text: string; counts: { encrypted: number; plain: number } }> {
+async function encrypt(
+  text: string,
+  opts: { rule?: SelectionRule | null; macOnlyEncrypted?: boolean; groups?: MasterKey[][]; threshold?: number } = {},
+): Promise<{ file: ParsedFile; text: string; counts: { encrypted: number; plain: number } }> {
   const { file, counts } = await encryptDocument(await yaml(text), { groups: opts.groups ?? groups(alice), ...opts, ctx: session() })
   const parsed = await reparse(file)
   return { file: parsed, text: await emit(parsed), counts }
@@ -138,7 +141,6 @@ describe('selection rules', () => {
     const { file } = await encrypt(SAMPLE)
     expect(await codeOf(encryptDocument(file, { groups: groups(alice) }))).toBe('exists')
   })
-
 })
 
 describe('MAC check', () => {
@@ -173,7 +175,10 @@ describe('MAC check', () => {
   it('swapping two encrypted values fails authentication (the key path is the AAD)', async () => {
     const { text } = await encrypt('a: one\nb: two\n')
     const [ta, tb] = tokens(text).map((l) => l.slice(l.indexOf('ENC[')))
-    const swapped = text.replace(ta as string, 'X').replace(tb as string, ta as string).replace('X', tb as string)
+    const swapped = text
+      .replace(ta as string, 'X')
+      .replace(tb as string, ta as string)
+      .replace('X', tb as string)
     expect(await codeOf(open((await storeFor('yaml')).parse(Buffer.from(swapped), 'encrypted')))).toBe('decrypt')
   })
 
@@ -308,10 +313,18 @@ describe('node:crypto and @noble give identical bytes', () => {
       expect(js(doc.branches)).toMatchObject({ password: 'hunter2' })
       const out = await emit(doc.reencrypt(doc.branches).file)
       doc.close()
-      outputs.push(tokens(out).filter((l) => !l.includes('mac:')).join('\n'))
+      outputs.push(
+        tokens(out)
+          .filter((l) => !l.includes('mac:'))
+          .join('\n'),
+      )
     }
     expect(outputs[0]).toBe(outputs[1])
-    expect(outputs[0]).toBe(tokens(text).filter((l) => !l.includes('mac:')).join('\n'))
+    expect(outputs[0]).toBe(
+      tokens(text)
+        .filter((l) => !l.includes('mac:'))
+        .join('\n'),
+    )
   })
 
   it('a file encrypted with noble opens with node:crypto, MAC included', async () => {

@@ -56,13 +56,10 @@ describe('compileRegex (RE2 -> JS)', () => {
     expect(matches(re2, s)).toBe(want)
   })
 
-  it.each(['(?=x)', 'a(?!b)', '(?<=a)b', '(?<!a)b', '(', 'a**', '\\1', '[[:nope:]]', 'x{1001}', '\\Z', '\\C'])(
-    'rejects %s',
-    (re2) => {
-      expect(compileRegex(re2)).toBeNull()
-      expect(regexError(re2)).toMatch(/./)
-    },
-  )
+  it.each(['(?=x)', 'a(?!b)', '(?<=a)b', '(?<!a)b', '(', 'a**', '\\1', '[[:nope:]]', 'x{1001}', '\\Z', '\\C'])('rejects %s', (re2) => {
+    expect(compileRegex(re2)).toBeNull()
+    expect(regexError(re2)).toMatch(/./)
+  })
 
   it('a valid pattern has no error', () => {
     expect(regexError('^(data|stringData)$')).toBeUndefined()
