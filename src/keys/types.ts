@@ -66,13 +66,11 @@ export class KeyError extends Error {
   }
 }
 
-const reported = new WeakMap<KeyContext, Set<string>>()
-
-/** Warn about key-source problems, each once per KeyContext (one CLI run shares one). */
+/** Warn about key-source problems, each once per key session (one CLI run or library call shares one). */
 export function reportNotes(ctx: KeyContext, notes: readonly KeyNote[] | undefined): void {
   if (notes === undefined || notes.length === 0) return
-  let seen = reported.get(ctx)
-  if (seen === undefined) reported.set(ctx, (seen = new Set()))
+  const fresh = (): Set<string> => new Set<string>()
+  const seen = ctx.cache !== undefined ? ctx.cache.get('reported-notes', fresh) : fresh()
   for (const n of notes) {
     const line = `${n.message} - ${n.hint}`
     if (seen.has(line)) continue
