@@ -18,7 +18,7 @@ export function benchSetup(prefix) {
   const work = mkdtempSync(join(tmpdir(), prefix))
   const home = join(work, 'home')
   mkdirSync(home)
-  Object.assign(env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config') })
+  Object.assign(env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache') })
   const recipient = execFileSync(process.execPath, [bin, 'keygen', '-q'], { env }).toString().trim()
   return { env, work, home, recipient }
 }
@@ -50,7 +50,11 @@ export function installPackage(work) {
   const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0]
   const prefix = join(work, 'prefix')
   const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)))
-  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, packed.filename)], { cwd: work, env: npmEnv, stdio: 'ignore' })
+  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, packed.filename)], {
+    cwd: work,
+    env: npmEnv,
+    stdio: 'ignore',
+  })
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   return join(prefix, 'lib', 'node_modules', pkg.name, 'dist', 'cli', 'main.js')
 }

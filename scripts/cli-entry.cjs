@@ -17,6 +17,8 @@ const VERSION = __VERSION__
 const BUNDLE_SHA256 = __BUNDLE_SHA256__
 const argv = process.argv.slice(2)
 const fast = process.env.SECRETS_FULL_HELP !== '1'
+// `secrets --help | head -1`: a reader that went away ends us quietly with 141, as in the bundle (src/cli/main.ts)
+for (const stream of [process.stdout, process.stderr]) stream.on('error', (e) => process.exit(e && e.code === 'EPIPE' ? 141 : 1))
 if (fast && (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')))) {
   // no arguments: help on stderr and the usage exit code (2), as commander does
   if (argv.length === 0) {
@@ -31,9 +33,9 @@ if (fast && (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' ||
 }
 
 /**
- * Warnings that libraries raise with process.emitWarning (the AWS SDK's notice about its own
- * future Node requirement, deprecations inside dependencies) are not ours to print on the user's
- * stderr. Node's own warnings do not go through this function and still show. --debug keeps all.
+ * Process warnings (the AWS SDK's notice about its own future Node requirement, deprecation
+ * notices a library's use of an old Node API triggers) are not the user's to act on: stderr
+ * carries only our own lines. --debug (or SECRETS_DEBUG=1) keeps them.
  */
 function quietDependencyWarnings() {
   if (argv.includes('--debug') || process.env.SECRETS_DEBUG === '1') return
@@ -49,7 +51,7 @@ function run() {
   const source = fs.readFileSync(file, 'latin1') // pure ASCII, already wrapped as a CommonJS module function (scripts/bundle.mjs)
   const cache = process.env.SECRETS_NO_CODE_CACHE === '1' ? null : cacheLocation(path)
   // the commands whose code the cache holds: a run of another one adds its code to the cache
-  const command = argv.find((a) => !a.startsWith('-')) || ''
+  const command = argv.find((a, i) => !a.startsWith('-') && argv[i - 1] !== '--config') || ''
   let found
   let state = 'not used'
   if (cache !== null) {
@@ -94,15 +96,7 @@ function cacheLocation(path) {
   } catch {
     // not made yet: made 0700 on the first write
   }
-  const key = [
-    'secrets-v8cache 1',
-    process.version,
-    process.arch,
-    process.versions.v8,
-    BUNDLE_SHA256,
-    JSON.stringify(process.execArgv),
-    env.NODE_OPTIONS || '',
-  ].join('\n')
+  const key = ['secrets-v8cache 1', process.version, process.arch, process.versions.v8, BUNDLE_SHA256, JSON.stringify(process.execArgv), env.NODE_OPTIONS || ''].join('\n')
   const id = require('node:crypto').createHash('sha256').update(key).digest('hex').slice(0, 32)
   return { dir, file: path.join(dir, `cli-${id}.v8cache`), key }
 }

@@ -1,6 +1,6 @@
 // Typed errors. Every message names a file and a key path, never a value; the CLI maps `code`
 // to an exit code in one place (src/cli/exit-codes.ts) and prints one line.
-import { redactSecrets } from './redact.js'
+import { safeMessage } from './redact.js'
 
 export type ErrorCode =
   | 'usage' // bad flags or arguments
@@ -39,9 +39,9 @@ export class SecretsError extends Error {
     return new SecretsError(this.code, this.message, { hint: this.hint, where: this.where, file, cause: this.cause })
   }
 
-  /** `<what is wrong> (<file>[: <key path>]) - <what to do>` */
+  /** `<what is wrong> (<file>[: <key path>]) - <what to do>`: one line, secrets redacted, control characters escaped. */
   line(): string {
-    return redactSecrets(this.rawLine())
+    return safeMessage(this.rawLine())
   }
 
   private rawLine(): string {
@@ -50,6 +50,12 @@ export class SecretsError extends Error {
   }
 }
 
+/**
+ * `["db"][0]["password"]`, for messages: very long keys are shortened and a path of many parts
+ * shows its first and last parts around the number left out, so a hostile path stays one line.
+ */
 export function formatKeyPath(path: readonly (string | number)[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `[${JSON.stringify(p)}]`)).join('')
+  const part = (p: string | number): string => (typeof p === 'number' ? `[${p}]` : `[${JSON.stringify(p.length > 100 ? p.slice(0, 100) + '…' : p)}]`)
+  if (path.length <= 12) return path.map(part).join('')
+  return `${path.slice(0, 8).map(part).join('')}[…${path.length - 11} more…]${path.slice(-3).map(part).join('')}`
 }

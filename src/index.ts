@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import type { LoadedConfig } from './config/types.js'
 import { SecretsError } from './errors.js'
+import { safeMessage } from './redact.js'
 import { readInput, writeFileAtomic } from './io/files.js'
 import { renderCompose as composeFromVars, type ComposeOptions } from './outputs/compose.js'
 import { secretFiles, writeSecretFiles, type WriteResult } from './outputs/docker-secrets.js'
@@ -12,7 +13,6 @@ import { renderVariables, type DotenvFormat } from './outputs/dotenv.js'
 import { checkVariables, envRecord, mergeEnvironment, setOwnValue, type EnvVar } from './outputs/env.js'
 import { renderKubernetesSecret as secretFromVars, type KubernetesSecretOptions } from './outputs/kubernetes.js'
 import { KeySession } from './keys/session.js'
-import { redactSecrets } from './redact.js'
 import type { WorkflowContext } from './workflows/context.js'
 import { encryptNew } from './workflows/encrypt.js'
 import { loadVariables } from './workflows/environment.js'
@@ -72,7 +72,7 @@ async function session(opts: ContextOptions): Promise<WorkflowContext> {
   const path = opts.config !== undefined ? resolve(cwd, opts.config) : findConfig(cwd, process.env)
   const config: LoadedConfig | null = path === null ? null : loadConfig(path)
   // Warnings (say, a key file others can read) go to stderr as the CLI prints them; nothing else is printed.
-  const warn = (m: string): void => void process.stderr.write(`secrets: warning: ${redactSecrets(m)}\n`)
+  const warn = (m: string): void => void process.stderr.write(`secrets: warning: ${safeMessage(m)}\n`)
   const keys = await KeySession.open({ env: process.env, warn, ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}) })
   return { cwd, config: async () => config, keys, warn }
 }

@@ -25,7 +25,12 @@ export async function forEachFile<T>(
   opts: { writes?: boolean } = {},
 ): Promise<Array<BatchResult<T>>> {
   const located = (e: unknown, path: string): SecretsError =>
-    (e instanceof SecretsError ? e : new SecretsError('internal', `unexpected error (${e instanceof Error ? e.name : typeof e})`, { cause: e })).inFile(cli.display(path))
+    (e instanceof SecretsError
+      ? e
+      : e instanceof RangeError
+        ? new SecretsError('input', 'the file is too large or too deeply nested to process', { cause: e })
+        : new SecretsError('internal', `unexpected error (${e instanceof Error ? e.name : typeof e})`, { cause: e })
+    ).inFile(cli.display(path))
   if (files.length === 1) {
     const path = files[0] as string
     try {

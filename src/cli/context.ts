@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { SecretsError } from '../errors.js'
-import { redactSecrets } from '../redact.js'
+import { safeMessage } from '../redact.js'
 import { KeySession } from '../keys/session.js'
 import type { WorkflowContext } from '../workflows/context.js'
 import type { LoadedConfig } from '../config/index.js'
@@ -33,11 +33,11 @@ export class Cli {
 
   /** Informational line on stderr (suppressed by --quiet). */
   info(msg: string): void {
-    if (!this.opts.quiet) process.stderr.write(`secrets: ${redactSecrets(msg)}\n`)
+    if (!this.opts.quiet) process.stderr.write(`secrets: ${safeMessage(msg)}\n`)
   }
 
   warn(msg: string): void {
-    process.stderr.write(`secrets: warning: ${redactSecrets(msg)}\n`)
+    process.stderr.write(`secrets: warning: ${safeMessage(msg)}\n`)
   }
 
   /** A path as the user would like to read it: relative to the working directory when inside it. */
@@ -73,10 +73,12 @@ export class Cli {
   /** The config file in force (.secretsrc.yaml, else .sops.yaml), or null when there is none. */
   async config(): Promise<LoadedConfig | null> {
     if (this.configCache !== undefined) return this.configCache
-    const { findConfig, loadConfig } = await import('../config/index.js')
+    const { findConfig, loadConfig, shadowWarning } = await import('../config/index.js')
     const explicit = this.opts.config
     const path = explicit !== undefined ? resolve(this.cwd, explicit) : findConfig(this.cwd, this.env)
     this.configCache = path === null ? null : loadConfig(path)
+    const shadow = this.configCache === null ? undefined : shadowWarning(this.configCache, (p) => this.display(p))
+    if (shadow !== undefined) this.warn(shadow)
     return this.configCache
   }
 

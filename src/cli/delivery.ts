@@ -5,6 +5,7 @@ import { decryptionOrder, usage } from './context.js'
 import type { EnvVar } from '../outputs/env.js'
 import { loadEnvironment as load, loadVariables as loadVars, type LoadedEnvironment } from '../workflows/environment.js'
 import type { WorkflowContext } from '../workflows/context.js'
+import type { Format } from '../stores/index.js'
 
 export type { LoadedEnvironment } from '../workflows/environment.js'
 
@@ -19,8 +20,8 @@ async function context(cli: Cli, arg: string): Promise<WorkflowContext> {
   return cli.workflow()
 }
 
-export async function loadEnvironment(cli: Cli, arg: string, flags: { decryptionOrder?: string | undefined }): Promise<LoadedEnvironment> {
-  return load(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env) })
+export async function loadEnvironment(cli: Cli, arg: string, flags: { decryptionOrder?: string | undefined; inputFormat?: Format | undefined }): Promise<LoadedEnvironment> {
+  return load(await context(cli, arg), arg, { decryptionOrder: decryptionOrder(flags.decryptionOrder, cli.env), inputFormat: flags.inputFormat })
 }
 
 export async function loadVariables(cli: Cli, arg: string, flags: VariableFlags): Promise<LoadedEnvironment & { vars: EnvVar[] }> {

@@ -36,7 +36,7 @@ const init: Register = (program) => {
     .description('create .secretsrc.yaml and one encrypted file per environment under secrets/')
     .argument('[environments...]', 'environment names', ['development'])
     .option('--age <recipients>', 'age recipients (comma-separated; default: your local key, created if missing)', list)
-    .option('--dir <dir>', 'folder for the environment files', 'secrets')
+    .option('--dir <dir>', 'folder for the environment files (default: secrets, or the secrets_dir of an existing .sops.yaml)')
     .option('--force', 'overwrite an existing .secretsrc.yaml')
     .action(async (envs: string[], opts, cmd: Command) => (await import('./commands/init.js')).init(cli(cmd), envs, opts))
 }
@@ -94,6 +94,7 @@ const edit: Register = (program) => {
     .argument('<file>', 'file path or environment name (created from the creation rule if absent)')
     .option('--ignore-mac', 'open even when the MAC does not match')
     .addOption(typeOption('--input-type <type>', 'format of the file (default: from the extension)'))
+    .option('--filename-override <path>', "pick the format and the creation rule by this path instead of the file's (as sops)")
     .addHelpText(
       'after',
       `
@@ -198,12 +199,14 @@ const delivery: Register = (program) => {
 
   program
     .command('exec-file')
-    .description('run a command with the decrypted file at a private temporary path given by {} (a FIFO where possible)')
+    .description('run a command with the decrypted file at a private temporary path given by {} (gone when it exits)')
     .usage('[options] <env> -- <command> [args with {}...]')
     .argument('<env>', 'environment name or encrypted file')
     .argument('[command...]', 'the command, with {} where the file path goes, after --')
+    .addOption(typeOption('--input-type <type>', 'format of the encrypted file (default: from its extension)'))
     .addOption(typeOption('--output-type <type>', 'format of the decrypted file (default: the file\'s own)'))
-    .option('--no-fifo', 'use a regular 0600 file instead of a FIFO (for programs that read the file twice or seek)')
+    .option('--filename <name>', 'name of the served file (default: the encrypted file\'s name, with the --output-type extension)')
+    .option('--no-fifo', 'a plain 0600 regular file instead of a link to an unlinked read-only file (for programs that refuse symlinks or resolve the path)')
     .option('--keep-key-env', 'pass SOPS_AGE_KEY on to the command (removed by default: it opens every file)')
     .option('--decryption-order <kinds>', 'master key types to try first, e.g. age,pgp,kms')
     .action(async (env: string, command: string[], opts, cmd: Command) => (await import('./commands/exec-file.js')).execFile(cli(cmd), env, command, opts))

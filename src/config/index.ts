@@ -16,3 +16,4 @@ export { findCreationRule, keyGroupsFromRule, matchCreationRule, rulePath, type 
 export { kmsKeyIdentity, parseEncryptionContext, parseKmsList } from './keys.js'
 export { ENVIRONMENT_EXTENSIONS, listEnvironments, resolveEnvironmentFiles, resolveTarget, severalFiles } from './targets.js'
 export { ENV_NAME, renderInitialConfig } from './init.js'
+export { findSopsConfig, shadowWarning } from './shadow.js'

@@ -2,13 +2,13 @@
 // check its MAC, re-encrypt an edited tree under its existing key (unchanged values keep tokens).
 // This layer owns the data key's lifetime: it never hands the key out; a DecryptedDocument holds
 // it until close(), and read-only decryption zeroes it before returning.
-import { randomBytes } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { nodeCrypto, type CryptoBackend } from '../crypto/backend.js'
 import { decryptToken, encryptBytes, isEncToken, parseEncToken } from '../crypto/cipher.js'
 import { decodeUtf8, utf8 } from '../util/utf8.js'
 import { normalizeLastModified, nowLastModified } from '../crypto/mac.js'
 import { SecretsError } from '../errors.js'
-import { groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
+import { checkDataKey, groupsFromMetadata, groupsToMetadata, unwrapDataKey, wrapDataKey, type KeyContext, type MasterKey } from '../keys/index.js'
 import { storedThreshold } from '../keys/groups.js'
 import type { MapNode, ParsedFile } from '../tree/types.js'
 import { DEFAULT_RULE, SOPS_VERSION, readMetadata, writeMetadata, type Metadata, type SelectionRule } from '../model/metadata.js'
@@ -179,7 +179,7 @@ export async function decryptDocument(file: ParsedFile, opts: DecryptOptions): P
   const crypto = opts.ctx.crypto ?? nodeCrypto
   const metadata = readMetadata(file.metadata)
   const groups = groupsFromMetadata(metadata.keyGroups)
-  const dataKey = opts.dataKey !== undefined ? opts.dataKey.slice() : await unwrapDataKey(groups, metadata.shamirThreshold, opts.ctx, opts.decryptionOrder)
+  const dataKey = checkDataKey(opts.dataKey !== undefined ? opts.dataKey.slice() : await unwrapDataKey(groups, metadata.shamirThreshold, opts.ctx, opts.decryptionOrder))
   const readOnly = opts.keepIvs === false
   try {
     const stash = new IvStash()
@@ -224,5 +224,8 @@ function verifyMac(md: Metadata, key: Uint8Array, computed: string, crypto: Cryp
   } catch {
     throw new SecretsError('mac', 'the MAC could not be decrypted (the MAC or lastmodified was altered)', { hint })
   }
-  if (stored !== computed) throw new SecretsError('mac', 'MAC mismatch: the values do not match the MAC stored in the file', { hint })
+  // Constant time: how much of a MAC matched must not show in how long the comparison took.
+  const a = Buffer.from(stored)
+  const b = Buffer.from(computed)
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new SecretsError('mac', 'MAC mismatch: the values do not match the MAC stored in the file', { hint })
 }

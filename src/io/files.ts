@@ -1,7 +1,24 @@
 // Reading inputs (size-capped, refusing devices that never end) and atomic writes (temp file in the
 // real target's folder, fsync, rename) with explicit modes, so a failure leaves the old file intact,
 // plaintext is never briefly world-readable, and a write through a symlink replaces the real file.
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import type { Stats } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
@@ -29,7 +46,12 @@ export function maxInputBytes(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 function sizeText(n: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const)
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`
   return `${n} bytes`
 }
 
@@ -299,7 +321,26 @@ function cleanOnce(dir: string): void {
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   let off = 0
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off)
+    } catch (e) {
+      // a non-blocking pipe (our stdout) that is full: wait for the reader
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
+      Atomics.wait(sleeper, 0, 0, 5)
+    }
+  }
+}
+
+/**
+ * The descriptor a path like /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N names: writing
+ * there means "into that open descriptor" (keeping its offset and append mode, as a shell would),
+ * not replacing whatever file it happens to be.
+ */
+export function stdioDescriptor(path: string): number | undefined {
+  const m = /^\/(?:dev\/(?:std(out|err)|fd\/(\d+))|proc\/self\/fd\/(\d+))$/.exec(path)
+  if (m === null) return undefined
+  return m[1] === 'out' ? 1 : m[1] === 'err' ? 2 : Number(m[2] ?? m[3])
 }
 
 /**
@@ -307,9 +348,21 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * A symlink is followed: the real file behind it is replaced (and created, if the link dangles).
  * The temp file is created 0600 in the real file's folder and renamed over it; stale temp files of
  * killed runs in that folder are removed first. `makeDirs` creates missing folders (0700).
- * A target that exists but is not a regular file (`/dev/stdout`, a FIFO) is written directly.
+ * A target that exists but is not a regular file (a FIFO, /dev/null) is written directly, and so is
+ * /dev/stdout, /dev/stderr or /dev/fd/N (into that descriptor, whatever it is).
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array, mode?: number, opts: { makeDirs?: boolean } = {}): void {
+  const stdio = stdioDescriptor(path)
+  if (stdio !== undefined) {
+    try {
+      fstatSync(stdio)
+      writeAll(stdio, bytes)
+      return
+    } catch (e) {
+      if (isClosedPipe(e) && stdio === 1) exitStdoutClosed()
+      throw writeTargetError(path, e)
+    }
+  }
   let existing: Stats | undefined
   try {
     existing = statSync(path)

@@ -4,6 +4,7 @@
 // payload. `age-encryption` stays the reference: tests check both agree with the `age` CLI.
 import { createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { bech32 } from '@scure/base'
+import { KeyError } from './types.js'
 
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex')
 const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex')
@@ -99,12 +100,23 @@ function chachaOpen(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer | null {
   }
 }
 
+const LOW_ORDER = 'its age X25519 stanza carries a low-order share (the shared secret would be all zeros), which age refuses'
+const LOW_ORDER_HINT = 'the file was damaged or crafted: restore it from git'
+
+/** The file key from one stanza for one identity; null when it is not for this identity; KeyError when the stanza is invalid. */
 function unwrapStanza(st: Stanza, id: X25519Identity): Buffer | null {
   if (st.type !== 'X25519' || st.args.length !== 1 || st.body.length !== 32) return null
   const share = b64raw(st.args[0] as string)
   if (share === null || share.length !== 32) return null
-  const shared = diffieHellman({ privateKey: id.privateKey, publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, share]), format: 'der', type: 'spki' }) })
-  if (shared.every((b) => b === 0)) return null
+  let shared: Buffer
+  try {
+    shared = diffieHellman({ privateKey: id.privateKey, publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, share]), format: 'der', type: 'spki' }) })
+  } catch {
+    // OpenSSL refuses to derive from a low-order point (its result would be all zeros).
+    throw new KeyError(LOW_ORDER, LOW_ORDER_HINT)
+  }
+  // age's rule: an all-zero shared secret means a low-order share; the stanza is invalid.
+  if (shared.every((b) => b === 0)) throw new KeyError(LOW_ORDER, LOW_ORDER_HINT)
   const wrapKey = hkdf(shared, Buffer.concat([share, id.publicKey]), 'age-encryption.org/v1/X25519')
   return chachaOpen(wrapKey, Buffer.alloc(12), st.body)
 }

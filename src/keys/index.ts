@@ -106,6 +106,19 @@ export function orderKeys(keys: MasterKey[], order: readonly string[] = DEFAULT_
   return keys.map((k, i) => ({ k, i })).sort((a, b) => rank(a.k) - rank(b.k) || a.i - b.i).map((x) => x.k)
 }
 
+/** AES-256: every data key is 32 bytes; a Shamir share carries one more byte (its x coordinate). */
+export const DATA_KEY_BYTES = 32
+
+/** Refuse a data key of the wrong length wherever one enters (unwrapped, combined, or handed in). */
+export function checkDataKey(key: Uint8Array, what = 'the data key'): Uint8Array {
+  if (key.length !== DATA_KEY_BYTES) {
+    throw new SecretsError('no-key', `${what} is ${key.length} bytes long, not ${DATA_KEY_BYTES}`, {
+      hint: 'the key metadata is damaged or was written by another tool: restore the file from git',
+    })
+  }
+  return key
+}
+
 interface Failure {
   key: MasterKey
   group: number
@@ -166,10 +179,20 @@ function noKeyError(what: string, groups: MasterKey[][], opened: boolean[], fail
 export async function unwrapDataKey(groups: MasterKey[][], threshold: number, ctx: KeyContext, order?: readonly string[]): Promise<Uint8Array> {
   const failures: Failure[] = []
   const opened = groups.map(() => false)
+  // One group: each master key wraps the data key itself; several: each wraps a Shamir share.
+  const want = groups.length === 1 ? DATA_KEY_BYTES : DATA_KEY_BYTES + 1
   const openGroup = async (g: MasterKey[], gi: number): Promise<Uint8Array | null> => {
     for (const k of orderKeys(g, order)) {
       try {
         const key = await k.unwrap(ctx)
+        if (key.length !== want) {
+          key.fill(0)
+          throw new KeyError(
+            `it unwrapped to ${key.length} bytes instead of the ${want} of a ${groups.length === 1 ? 'data key' : 'key share'}`,
+            'the key entry is damaged or was written by another tool: restore the file from git',
+            { reason: 'damaged' },
+          )
+        }
         opened[gi] = true
         return key
       } catch (e) {
@@ -194,8 +217,9 @@ export async function unwrapDataKey(groups: MasterKey[][], threshold: number, ct
   }
   reportAll()
   try {
-    return shamirCombine(shares)
+    return checkDataKey(shamirCombine(shares), 'the data key combined from the key group shares')
   } catch (e) {
+    if (e instanceof SecretsError) throw e
     throw new SecretsError('no-key', `could not combine the key group shares (${e instanceof Error ? e.message : String(e)})`)
   }
 }

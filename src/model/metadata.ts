@@ -82,6 +82,22 @@ function readGroup(o: Map<string, PlainValue>): KeyGroup {
 
 const groupSize = (g: KeyGroup): number => KEY_TYPES.reduce((n, t) => n + (g[t]?.length ?? 0), 0)
 
+// blang/semver (what sops parses `version` with): MAJOR.MINOR.PATCH without leading zeros, then
+// an optional pre-release (dot-separated; numeric identifiers without leading zeros) and build.
+const NUM = '(?:0|[1-9][0-9]*)'
+const PRE_ID = `(?:${NUM}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)`
+const STRICT_SEMVER = new RegExp(`^${NUM}\\.${NUM}\\.${NUM}(?:-${PRE_ID}(?:\\.${PRE_ID})*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$`)
+
+/**
+ * Whether sops (3.9 to 3.13) goes on to decrypt a file with this `version`: its version check
+ * (AIsNewerThanB) takes any version beginning `1.` as an old sops 1.x file (`1.13`), otherwise
+ * strict semver after an optional leading `v`; anything else makes the file undecryptable.
+ */
+export function sopsAcceptsVersion(version: string): boolean {
+  if (version.startsWith('1.')) return true
+  return STRICT_SEMVER.test(version.startsWith('v') ? version.slice(1) : version)
+}
+
 /** Typed metadata from a store's block; throws SecretsError('input') when sops could not load it either. */
 export function readMetadata(block: PlainObject | null): Metadata {
   if (block === null) {
@@ -107,7 +123,7 @@ export function readMetadata(block: PlainObject | null): Metadata {
   const lastModified = asString(m.get('lastmodified'))
   if (lastModified === '') throw badMeta('"lastmodified" is missing')
   const version = asString(m.get('version'))
-  if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) {
+  if (!sopsAcceptsVersion(version)) {
     throw badMeta(`"version" is not a semantic version ("${version.slice(0, 20)}")`)
   }
   return {

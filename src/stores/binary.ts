@@ -2,7 +2,7 @@
 // encrypted form is the JSON document {"data": "ENC[...]", "sops": {...}} written by the JSON store.
 import { SecretsError } from '../errors.js'
 import type { Node, ParsedFile } from '../tree/types.js'
-import type { EmitOptions, Store } from './store.js'
+import { withLimits, type EmitOptions, type Store } from './store.js'
 import { jsonStore } from './json.js'
 import { utf8 } from '../util/utf8.js'
 
@@ -21,7 +21,7 @@ function rawData(file: ParsedFile): Uint8Array {
   })
 }
 
-export const binaryStore: Store = {
+export const binaryStore: Store = withLimits({
   format: 'binary',
 
   parse(bytes: Uint8Array, mode: 'plain' | 'encrypted'): ParsedFile {
@@ -47,4 +47,4 @@ export const binaryStore: Store = {
       hint: 'decrypt the whole file instead of using --extract',
     })
   },
-}
+})

@@ -22,7 +22,7 @@ export function mergeConflictError(line: number, mode: 'plain' | 'encrypted'): S
   return new SecretsError('input', `the file has git merge conflict markers (<<<<<<< at line ${line}, then ======= and >>>>>>>): a merge or rebase was not finished`, {
     hint:
       mode === 'encrypted'
-        ? 'an encrypted file cannot be merged line by line: keep one side (git checkout --ours or --theirs on the file), then redo the other side\'s changes with secrets edit or secrets set, and git add the file'
+        ? "an encrypted file cannot be merged line by line: keep one side (git checkout --ours or --theirs on the file), then redo the other side's changes with secrets edit or secrets set, and git add the file"
         : 'edit the file to keep the lines you want and delete the marker lines, then git add it',
   })
 }

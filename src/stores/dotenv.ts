@@ -3,7 +3,7 @@
 // "display" rendering of typed scalars (spec 11.5) that the INI store uses as well.
 import { SecretsError, formatKeyPath } from '../errors.js'
 import type { Node, MapEntry, Comment, ParsedFile, Scalar } from '../tree/types.js'
-import type { Store } from './store.js'
+import { withLimits, type Store } from './store.js'
 import { flattenMetadata, unflattenMetadata } from './flatten.js'
 import { concatBytes } from './json.js'
 import { formatGoFloat } from '../util/go-float.js'
@@ -77,6 +77,12 @@ function cannotEmit(what: string): SecretsError {
   })
 }
 
+function notUtf8(what: string): SecretsError {
+  return new SecretsError('input', `${what} is not valid UTF-8; it would be stored altered, as U+FFFD`, {
+    hint: 'save the file as UTF-8 (values may hold any bytes, keys and comments may not)',
+  })
+}
+
 function parseDotenv(bytes: Uint8Array): ParsedFile {
   const items: Array<MapEntry | Comment> = []
   const meta: Array<[string, string]> = []
@@ -92,7 +98,9 @@ function parseDotenv(bytes: Uint8Array): ParsedFile {
     // A blank line of a CRLF file is a lone CR; sops rejects it (no `=`), we simply skip it.
     if (line.length === 1 && line[0] === 0x0d) continue
     if (line[0] === 0x23) {
-      items.push({ kind: 'comment', text: decodeUtf8Go(line, 1) })
+      const text = line.subarray(1)
+      if (!isValidUtf8(text)) throw notUtf8(`the comment on line ${lineNo}`)
+      items.push({ kind: 'comment', text: decodeUtf8Go(text) })
       continue
     }
     const eq = line.indexOf(0x3d)
@@ -101,10 +109,14 @@ function parseDotenv(bytes: Uint8Array): ParsedFile {
         hint: 'every non-empty line must be KEY=VALUE or a comment starting with #',
       })
     }
-    const key = decodeUtf8Go(line, 0, eq)
+    const keyBytes = line.subarray(0, eq)
+    // Values are bytes to sops and kept exactly; a key (or comment) would silently become U+FFFD.
+    if (!isValidUtf8(keyBytes)) throw notUtf8(`the key on line ${lineNo}`)
+    const key = decodeUtf8Go(keyBytes)
     const raw = unescapeNewlines(line.subarray(eq + 1))
     if (key.startsWith(SOPS_PREFIX)) {
-      meta.push([key.slice(SOPS_PREFIX.length), decodeUtf8Go(raw)])
+      // A CRLF file (say, after git's autocrlf) ends every metadata value with CR: never part of it.
+      meta.push([key.slice(SOPS_PREFIX.length), decodeUtf8Go(raw).replace(/\r$/, '')])
       continue
     }
     // Values are raw bytes for sops; keep invalid UTF-8 as bytes so the MAC sees the same bytes.
@@ -138,7 +150,7 @@ function emitDotenv(file: ParsedFile): Uint8Array {
   return concatBytes(parts)
 }
 
-export const dotenvStore: Store = {
+export const dotenvStore: Store = withLimits({
   format: 'dotenv',
 
   parse(bytes: Uint8Array): ParsedFile {
@@ -157,4 +169,4 @@ export const dotenvStore: Store = {
       hint: 'extract with --output-type json or yaml instead',
     })
   },
-}
+})

@@ -2,6 +2,7 @@
 // 7.7): dotenv writes `sops_<path>=...`, INI a `[sops]` section of `<path> = ...`, where a path is
 // a top-level field followed by `__map_<key>` / `__list_<index>` steps.
 import { SecretsError } from '../errors.js'
+import { MAX_DEPTH } from '../tree/limits.js'
 import type { PlainObject, PlainValue } from '../tree/types.js'
 import { setOwn } from './json.js'
 
@@ -68,6 +69,8 @@ function tokenize(flatKey: string): Step[] {
     }
   }
   finish(flatKey.length)
+  // The metadata block sits under `sops`, one level below the top of the document.
+  if (steps.length + 1 > MAX_DEPTH) throw badFlat(flatKey.slice(0, 60) + '…', `nests deeper than ${MAX_DEPTH} levels`)
   return steps
 }
 

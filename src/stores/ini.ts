@@ -3,10 +3,10 @@
 // (aligned keys, `; ` comments) - so that values, comments and their AADs match sops exactly.
 import { SecretsError, formatKeyPath } from '../errors.js'
 import type { Node, MapNode, MapEntry, Comment, ParsedFile } from '../tree/types.js'
-import type { Store } from './store.js'
+import { withLimits, type Store } from './store.js'
 import { flattenMetadata, unflattenMetadata } from './flatten.js'
 import { jsonText } from '../tree/json-text.js'
-import { decodeUtf8Go, utf8 } from '../util/utf8.js'
+import { decodeUtf8Go, isValidUtf8, utf8 } from '../util/utf8.js'
 import { displayText } from './dotenv.js'
 
 const DEFAULT_SECTION = 'DEFAULT'
@@ -95,6 +95,8 @@ class IniParser {
   /** go-ini's pending comment buffer: whole comment lines (newline included) awaiting the next key/section. */
   private comment = ''
   readonly file = new IniFile()
+  /** Lines each key was read from (first, last), to name the key an error is about. */
+  readonly spans: Array<{ section: string; name: string; from: number; to: number }> = []
 
   constructor(private readonly text: string) {}
 
@@ -138,6 +140,7 @@ class IniParser {
       const { name, offset } = this.readKeyName(line, lineNo)
       if (name === '') throw parseError(lineNo, 'empty key name')
       const value = this.readValue(line.slice(offset), lineNo)
+      this.spans.push({ section: section.name, name, from: lineNo, to: this.lineNo })
       const key = IniFile.key(section, name, value)
       key.comment = trimGo(this.comment)
       this.comment = ''
@@ -229,7 +232,43 @@ function stripBom(bytes: Uint8Array): Uint8Array {
   return bytes
 }
 
+/**
+ * Invalid UTF-8 would reach the tree as U+FFFD (go-ini, and so sops, decode that way) and the
+ * stored secret would differ from the file: refuse it, naming the key when the bytes are in one.
+ */
+function refuseInvalidUtf8(bytes: Uint8Array): void {
+  if (isValidUtf8(bytes)) return
+  let at = 0
+  while (at < bytes.length && isValidUtf8(bytes.subarray(at, Math.min(bytes.length, at + 4)).subarray(0, utf8SeqLength(bytes[at] as number)))) {
+    at += utf8SeqLength(bytes[at] as number)
+  }
+  let line = 1
+  for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++
+  const parser = new IniParser(decodeUtf8Go(bytes))
+  let where: string | undefined
+  try {
+    parser.parse()
+  } catch {
+    // The position is enough when the rest does not parse either.
+  }
+  const span = parser.spans.find((k) => k.from <= line && line <= k.to)
+  if (span !== undefined) where = formatKeyPath([span.section, span.name])
+  throw new SecretsError('input', `${span ? 'the key or value' : 'the text'} on line ${line} is not valid UTF-8; it would be stored altered, as U+FFFD`, {
+    where,
+    hint: 'save the file as UTF-8; encode binary data first (e.g. base64)',
+  })
+}
+
+/** Bytes in the UTF-8 sequence a lead byte announces (1 for an invalid lead byte). */
+function utf8SeqLength(lead: number): number {
+  if (lead >= 0xf0 && lead <= 0xf4) return 4
+  if (lead >= 0xe0) return lead <= 0xef ? 3 : 1
+  if (lead >= 0xc2) return 2
+  return 1
+}
+
 function parseIni(bytes: Uint8Array): ParsedFile {
+  refuseInvalidUtf8(stripBom(bytes))
   const file = new IniParser(decodeUtf8Go(stripBom(bytes))).parse()
   const items: MapEntry[] = []
   let metadata = null
@@ -346,7 +385,7 @@ function emitIni(file: ParsedFile): Uint8Array {
   return utf8(writeIniFile(ini))
 }
 
-export const iniStore: Store = {
+export const iniStore: Store = withLimits({
   format: 'ini',
 
   parse(bytes: Uint8Array): ParsedFile {
@@ -363,4 +402,4 @@ export const iniStore: Store = {
     if (node.kind === 'map') return emitIni({ branches: [node], metadata: null })
     return utf8(jsonText(node, null)) // sops: json.Marshal of the value
   },
-}
+})

@@ -1,19 +1,18 @@
 // JSON store (spec 6.2, 7.5): a hand-written parser that keeps key order, duplicate keys and exact
 // integers (JSON.parse loses all three), and an emitter that writes what sops's Go encoder writes.
 // Also home of the byte/string helpers the dotenv, INI and binary stores share.
-import { SecretsError } from '../errors.js'
+import { SecretsError, formatKeyPath } from '../errors.js'
+import { MAX_DEPTH, tooDeep } from '../tree/limits.js'
 import type { Node, MapNode, ListNode, MapEntry, Comment, ParsedFile, PlainObject, PlainValue } from '../tree/types.js'
-import type { EmitOptions, Store } from './store.js'
+import { withLimits, type EmitOptions, type Store } from './store.js'
 import { jsonText, plainJsonText, quoteJsonString, wrapJson } from '../tree/json-text.js'
-import { decodeUtf8Go, utf8 } from '../util/utf8.js'
+import { decodeRuneGo, decodeUtf8Go, decodeUtf8Strict, utf8 } from '../util/utf8.js'
 
 export { jsonText, quoteJsonString } from '../tree/json-text.js'
 
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
-/** Go's decoder allows 10000; a JS recursion that deep risks the stack, and no real file nests this far. */
-const MAX_DEPTH = 1000
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
@@ -57,9 +56,45 @@ function syntaxError(bytes: Uint8Array, offset: number, what: string): SecretsEr
   })
 }
 
+/**
+ * A string that cannot be stored exactly: invalid UTF-8 bytes or a lone surrogate escape (Go, and
+ * so sops, would silently store U+FFFD instead). Thrown inside the parser and given its key path
+ * while the recursion unwinds, then turned into one SecretsError naming the key.
+ */
+class StringProblem extends Error {
+  readonly path: Array<string | number> = []
+  constructor(
+    readonly what: 'utf8' | 'surrogate',
+    readonly inKey: boolean,
+    readonly offset: number,
+  ) {
+    super('a string cannot be stored exactly')
+  }
+}
+
+function stringProblemError(b: Uint8Array, p: StringProblem): SecretsError {
+  const { line } = lineColAt(b, p.offset)
+  const bad = p.what === 'utf8' ? 'is not valid UTF-8' : 'holds a lone surrogate escape (\\uD800-\\uDFFF without its pair)'
+  const subject = p.inKey ? `a key ${p.path.length ? 'under ' + formatKeyPath(p.path) : 'at the top level'}` : 'the value'
+  return new SecretsError('input', `${subject} ${bad} (line ${line}); it would be stored altered, as U+FFFD`, {
+    where: p.inKey || p.path.length === 0 ? undefined : formatKeyPath(p.path),
+    hint: p.what === 'utf8' ? 'save the file as UTF-8; encode binary data first (e.g. base64)' : 'escape a whole surrogate pair, or write the character itself',
+  })
+}
+
 class JsonParser {
   private pos = 0
   constructor(private readonly b: Uint8Array) {}
+
+  /** Run a top-level parse, turning a StringProblem into its SecretsError. */
+  private located<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof StringProblem) throw stringProblemError(this.b, e)
+      throw e
+    }
+  }
 
   /** The top-level object as a map (with `sops` kept apart) plus the metadata. */
   parseDocument(): { branch: MapNode; metadata: PlainObject | null } {
@@ -71,7 +106,7 @@ class JsonParser {
       })
     }
     const start = this.pos
-    const top = this.parseMap(0)
+    const top = this.located(() => this.parseMap(0))
     this.skipWs()
     if (this.pos < this.b.length) throw syntaxError(this.b, this.pos, 'unexpected data after the top-level object')
     let metadata: PlainObject | null = null
@@ -96,7 +131,7 @@ class JsonParser {
   parseSingleValue(): Node {
     this.skipWs()
     if (this.pos >= this.b.length) throw syntaxError(this.b, this.pos, 'the input is empty')
-    const v = this.parseValue(0)
+    const v = this.located(() => this.parseValue(0))
     this.skipWs()
     if (this.pos < this.b.length) throw syntaxError(this.b, this.pos, 'unexpected data after the value')
     return v
@@ -122,16 +157,18 @@ class JsonParser {
     return syntaxError(this.b, this.pos, `unexpected character, expected ${expected}`)
   }
 
+  /** One value whose key path has `depth` parts (the shared MAX_DEPTH limit, checked before recursing). */
   private parseValue(depth: number): Node {
     this.skipWs()
     const c = this.b[this.pos]
+    if (depth > MAX_DEPTH) throw tooDeep()
     switch (c) {
       case 0x7b:
-        return this.parseMap(depth + 1)
+        return this.parseMap(depth)
       case 0x5b:
-        return this.parseList(depth + 1)
+        return this.parseList(depth)
       case 0x22:
-        return { kind: 'str', value: this.parseString() }
+        return { kind: 'str', value: this.parseString(false) }
       case 0x74:
         this.literal('true')
         return { kind: 'bool', value: true }
@@ -157,12 +194,7 @@ class JsonParser {
     this.pos += word.length
   }
 
-  private checkDepth(depth: number): void {
-    if (depth > MAX_DEPTH) throw syntaxError(this.b, this.pos, `nesting deeper than ${MAX_DEPTH} levels`)
-  }
-
   private parseMap(depth: number): MapNode {
-    this.checkDepth(depth)
     this.pos++ // {
     const items: MapEntry[] = []
     this.skipWs()
@@ -173,9 +205,15 @@ class JsonParser {
     for (;;) {
       this.skipWs()
       if (this.b[this.pos] !== 0x22) throw this.unexpected('a string key')
-      const key = this.parseString()
+      const key = this.parseString(true)
       this.expect(0x3a, '":"')
-      const value = this.parseValue(depth)
+      let value: Node
+      try {
+        value = this.parseValue(depth + 1)
+      } catch (e) {
+        if (e instanceof StringProblem) e.path.unshift(key)
+        throw e
+      }
       items.push({ kind: 'entry', key, value })
       this.skipWs()
       const c = this.b[this.pos]
@@ -192,7 +230,6 @@ class JsonParser {
   }
 
   private parseList(depth: number): ListNode {
-    this.checkDepth(depth)
     this.pos++ // [
     const items: Node[] = []
     this.skipWs()
@@ -201,7 +238,12 @@ class JsonParser {
       return { kind: 'list', items }
     }
     for (;;) {
-      items.push(this.parseValue(depth))
+      try {
+        items.push(this.parseValue(depth + 1))
+      } catch (e) {
+        if (e instanceof StringProblem) e.path.unshift(items.length)
+        throw e
+      }
       this.skipWs()
       const c = this.b[this.pos]
       if (c === 0x2c) {
@@ -264,8 +306,8 @@ class JsonParser {
     return { kind: 'float', value: f, source: text }
   }
 
-  /** A string starting at the opening quote; escapes resolved, lone surrogates and invalid UTF-8 -> U+FFFD. */
-  private parseString(): string {
+  /** A string starting at the opening quote, escapes resolved; invalid UTF-8 or a lone surrogate escape throws StringProblem. */
+  private parseString(inKey: boolean): string {
     const b = this.b
     const open = this.pos
     this.pos++
@@ -275,7 +317,7 @@ class JsonParser {
       if (this.pos >= b.length) throw syntaxError(b, open, 'string is not closed')
       const c = b[this.pos] as number
       if (c === 0x22) {
-        out += decodeUtf8Go(b, runStart, this.pos)
+        out += this.run(runStart, inKey)
         this.pos++
         return out
       }
@@ -284,7 +326,7 @@ class JsonParser {
         this.pos++
         continue
       }
-      out += decodeUtf8Go(b, runStart, this.pos)
+      out += this.run(runStart, inKey)
       const e = b[this.pos + 1]
       this.pos += 2
       switch (e) {
@@ -324,14 +366,31 @@ class JsonParser {
               break
             }
           }
-          // Go: a surrogate that does not form a pair decodes as U+FFFD (the next escape stands alone).
-          out += u >= 0xd800 && u <= 0xdfff ? '\ufffd' : String.fromCharCode(u)
+          // Go would decode a surrogate without its pair as U+FFFD: the stored text would differ.
+          if (u >= 0xd800 && u <= 0xdfff) throw new StringProblem('surrogate', inKey, this.pos - 6)
+          out += String.fromCharCode(u)
           break
         }
         default:
           throw syntaxError(b, this.pos - 2, 'invalid escape sequence in a string')
       }
       runStart = this.pos
+    }
+  }
+
+  /** The raw bytes from `start` to the cursor as text; invalid UTF-8 throws StringProblem. */
+  private run(start: number, inKey: boolean): string {
+    if (start === this.pos) return ''
+    try {
+      return decodeUtf8Strict(this.b.subarray(start, this.pos))
+    } catch {
+      let at = start
+      while (at < this.pos) {
+        const [cp, size] = decodeRuneGo(this.b, at)
+        if (cp === 0xfffd && size === 1) break
+        at += size
+      }
+      throw new StringProblem('utf8', inKey, at)
     }
   }
 
@@ -419,7 +478,7 @@ export function emitJsonDocument(file: ParsedFile, opts?: EmitOptions): string {
   return wrapJson('{', '}', parts, unit, 0) + '\n'
 }
 
-export const jsonStore: Store = {
+export const jsonStore: Store = withLimits({
   format: 'json',
 
   parse(bytes: Uint8Array): ParsedFile {
@@ -437,4 +496,4 @@ export const jsonStore: Store = {
     if (node.kind === 'map') return jsonStore.emit({ branches: [node], metadata: null })
     return utf8(jsonText(node, '\t'))
   },
-}
+})

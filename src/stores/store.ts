@@ -1,5 +1,6 @@
 // The store contract: bytes of one format <-> { branches, metadata }. Stores know nothing about
 // crypto or keys; the document layer does the rest.
+import { assertDepth, guardLimits } from '../tree/limits.js'
 import type { Node, ParsedFile } from '../tree/types.js'
 
 export type Format = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary'
@@ -23,4 +24,24 @@ export interface Store {
   emit(file: ParsedFile, opts?: EmitOptions): Uint8Array
   /** Emit one extracted value (`decrypt --extract`): strings raw without newline, others per format. */
   emitValue(node: Node): Uint8Array
+}
+
+/**
+ * The same store with the shared limits enforced at its edges: emit refuses a tree deeper than
+ * MAX_DEPTH (so nothing is written that a reader would refuse), and a JS engine limit hit inside
+ * parse or emit (stack, array or string length) becomes SecretsError('input') instead of a crash.
+ */
+export function withLimits(store: Store): Store {
+  return {
+    format: store.format,
+    parse: (bytes, mode) => guardLimits(() => store.parse(bytes, mode), 'the file'),
+    emit(file, opts) {
+      for (const b of file.branches) assertDepth(b)
+      return guardLimits(() => store.emit(file, opts), 'the document')
+    },
+    emitValue(node) {
+      assertDepth(node, 0, 'the value')
+      return guardLimits(() => store.emitValue(node), 'the value')
+    },
+  }
 }

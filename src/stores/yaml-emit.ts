@@ -175,6 +175,11 @@ function scalarOut(n: Scalar, pi: number, ci: number): ScalarOut {
 
 const commentLines = (c: Comment, pad: string): string[] => c.text.split(/\r\n|\r|\n/).map((t) => `${pad}#${t}`)
 
+/** Append without a spread: `push(...lines)` passes every line as an argument and overflows the stack on large files. */
+function append(out: string[], lines: readonly string[]): void {
+  for (const l of lines) out.push(l)
+}
+
 const isEmptyContainer = (n: Node): boolean => (n.kind === 'map' || n.kind === 'list') && n.items.length === 0
 
 class Emitter {
@@ -210,14 +215,14 @@ class Emitter {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- TS does not narrow the generic T through `kind` without it
         const target = nxt && nxt.kind !== 'comment' ? (nxt.kind === 'entry' ? nxt.value : (nxt as Node)) : undefined
         const rides = it.inline === true && target !== undefined && (isScalar(target) || isEmptyContainer(target))
-        if (!rides) out.push(...commentLines(it, pad))
+        if (!rides) append(out, commentLines(it, pad))
         return
       }
       const prev = items[i - 1]
       const inline = prev && prev.kind === 'comment' && prev.inline === true ? prev : undefined
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- TS does not narrow the generic T through `kind` without it
       const target = it.kind === 'entry' ? it.value : (it as Node)
-      out.push(...write(it, inline && (isScalar(target) || isEmptyContainer(target)) ? inline : undefined))
+      append(out, write(it, inline && (isScalar(target) || isEmptyContainer(target)) ? inline : undefined))
     })
     return out
   }
@@ -272,7 +277,7 @@ export function emitYaml(file: ParsedFile, opts?: EmitOptions): Uint8Array {
   branches.forEach((b, i) => {
     if (i > 0) out.push('---')
     // Every document carries its own copy of the metadata, as the last top-level key.
-    out.push(...em.document(meta ? { ...b, items: [...b.items, meta] } : b))
+    append(out, em.document(meta ? { ...b, items: [...b.items, meta] } : b))
   })
   return new TextEncoder().encode(out.join('\n') + '\n')
 }

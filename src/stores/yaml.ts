@@ -18,6 +18,7 @@ import {
   type YAMLSeq,
 } from 'yaml'
 import { SecretsError, formatKeyPath } from '../errors.js'
+import { MAX_DEPTH, tooDeep } from '../tree/limits.js'
 import {
   type Comment,
   type ListNode,
@@ -30,7 +31,7 @@ import {
   type Scalar,
   type ScalarStyle,
 } from '../tree/types.js'
-import type { Store } from './store.js'
+import { withLimits, type Store } from './store.js'
 import { emitYaml, emitYamlValue } from './yaml-emit.js'
 import { resolvePlain, type Resolved } from './yaml-resolve.js'
 
@@ -75,6 +76,10 @@ class DocContext {
   /** Alias expansion guard: collections being converted right now, and a node budget. */
   readonly active = new Set<YNode>()
   budget: number
+  /** go-yaml's alias ratio counters: nodes converted, those reached through an alias, alias nesting. */
+  decodeCount = 0
+  aliasCount = 0
+  aliasDepth = 0
 
   constructor(
     readonly doc: Document.Parsed,
@@ -320,9 +325,31 @@ function keyOf(ctx: DocContext, pair: Pair<unknown, unknown>, path: Path, mapSta
   )
 }
 
+/**
+ * go-yaml v3's rule against alias bombs ("document contains excessive aliasing"): once more than
+ * 100 nodes came through aliases and 1,000 were decoded, aliases may account for at most 99% of
+ * the nodes, falling linearly to 10% between 400,000 and 4,000,000 decoded nodes.
+ */
+function allowedAliasRatio(decoded: number): number {
+  if (decoded <= 400_000) return 0.99
+  if (decoded >= 4_000_000) return 0.1
+  return 0.99 - 0.89 * ((decoded - 400_000) / 3_600_000)
+}
+
+function excessiveAliasing(ctx: DocContext): SecretsError {
+  return inputError(
+    `aliases expand the document too much (${ctx.aliasCount} of ${ctx.decodeCount} nodes came through aliases)`,
+    'reduce the use of YAML anchors and aliases (the limit is the one go-yaml applies)',
+  )
+}
+
 function convert(ctx: DocContext, n: YNode | null, path: Path): Node {
-  if (--ctx.budget < 0) {
-    throw inputError('aliases expand to too many nodes', 'reduce the use of YAML anchors and aliases')
+  if (path.length > MAX_DEPTH) throw tooDeep()
+  ctx.decodeCount++
+  if (ctx.aliasDepth > 0) ctx.aliasCount++
+  if (--ctx.budget < 0) throw excessiveAliasing(ctx)
+  if (ctx.aliasCount > 100 && ctx.decodeCount > 1000 && ctx.aliasCount / ctx.decodeCount > allowedAliasRatio(ctx.decodeCount)) {
+    throw excessiveAliasing(ctx)
   }
   if (n === null) return { kind: 'null' }
   if (isAlias(n)) {
@@ -331,7 +358,12 @@ function convert(ctx: DocContext, n: YNode | null, path: Path): Node {
     if (ctx.active.has(target)) {
       throw inputError(`recursive alias at ${where(ctx, n.range?.[0], path)}`, 'an alias cannot refer to its own parent')
     }
-    return convert(ctx, target, path)
+    ctx.aliasDepth++
+    try {
+      return convert(ctx, target, path)
+    } finally {
+      ctx.aliasDepth--
+    }
   }
   if (isYamlScalar(n)) return convertScalar(ctx, n, path)
   if (!isMap(n) && !isSeq(n)) throw inputError(`unsupported YAML node at ${where(ctx, undefined, path)}`, 'check the file')
@@ -391,18 +423,40 @@ interface RawComment {
   source: string
 }
 
-/** Every comment token in a CST subtree (comments live in start/sep/end/props token lists). */
-function collectComments(tok: unknown, out: RawComment[]): void {
-  if (Array.isArray(tok)) {
-    for (const t of tok) collectComments(t, out)
-  } else if (tok !== null && typeof tok === 'object') {
+const COLLECTION_TOKENS = new Set(['block-map', 'block-seq', 'flow-collection'])
+
+/**
+ * Every comment token of the CST in document order (comments live in start/sep/end/props token
+ * lists), walked without recursion; refuses collections nested deeper than MAX_DEPTH allows
+ * before the `yaml` composer (which recurses per level) ever sees them.
+ */
+function scanCst(tokens: readonly unknown[]): RawComment[] {
+  const out: RawComment[] = []
+  // [token, collections enclosing it (itself included when it is one)]
+  const stack: Array<[unknown, number]> = []
+  for (let i = tokens.length - 1; i >= 0; i--) stack.push([tokens[i], 0])
+  while (stack.length > 0) {
+    const [tok, outer] = stack.pop()!
+    if (Array.isArray(tok)) {
+      for (let i = tok.length - 1; i >= 0; i--) stack.push([tok[i], outer])
+      continue
+    }
+    if (tok === null || typeof tok !== 'object') continue
     const t = tok as Record<string, unknown>
     if (t['type'] === 'comment' && typeof t['offset'] === 'number' && typeof t['source'] === 'string') {
       out.push({ offset: t['offset'], source: t['source'] })
-      return
+      continue
     }
-    for (const v of Object.values(t)) if (typeof v === 'object') collectComments(v, out)
+    let depth = outer
+    if (typeof t['type'] === 'string' && COLLECTION_TOKENS.has(t['type'])) {
+      // A collection at this nesting holds values whose key path is `depth` parts long.
+      depth = outer + 1
+      if (depth > MAX_DEPTH + 1) throw tooDeep()
+    }
+    const values = Object.values(t)
+    for (let i = values.length - 1; i >= 0; i--) if (typeof values[i] === 'object') stack.push([values[i], depth])
   }
+  return out
 }
 
 function decodeUtf8(bytes: Uint8Array): string {
@@ -448,11 +502,9 @@ function parseYaml(bytes: Uint8Array): ParsedFile {
   const src = decodeUtf8(bytes)
   const lines = new LineCounter()
   const tokens = Array.from(new Parser(lines.addNewLine).parse(src))
+  const raw = scanCst(tokens)
   const composer = new Composer({ schema: 'failsafe', keepSourceTokens: true, uniqueKeys: false, prettyErrors: false })
   const docs = Array.from(composer.compose(tokens, false, src.length))
-
-  const raw: RawComment[] = []
-  collectComments(tokens, raw)
   if (docs.length === 0) {
     if (raw.length === 0) throw inputError('file cannot be completely empty', 'add at least one key')
     // Only comments: sops still sees one document holding them.
@@ -494,9 +546,9 @@ function parseYaml(bytes: Uint8Array): ParsedFile {
   return { branches, metadata }
 }
 
-export const yamlStore: Store = {
+export const yamlStore: Store = withLimits({
   format: 'yaml',
   parse: (bytes) => parseYaml(bytes),
   emit: emitYaml,
   emitValue: emitYamlValue,
-}
+})

@@ -37,18 +37,18 @@ export function getAtPath(root: Node, path: PathPart[]): Node {
   let cur: Node = root
   for (let i = 0; i < path.length; i++) {
     const part = path[i] as PathPart
-    const shown = formatPath(path.slice(0, i + 1))
+    const shown = (): string => formatPath(path.slice(0, i + 1))
     if (typeof part === 'string') {
-      if (cur.kind !== 'map') throw new SecretsError('input', 'key not found: the parent is not a map', { where: shown, hint: 'check the path' })
+      if (cur.kind !== 'map') throw new SecretsError('input', 'key not found: the parent is not a map', { where: shown(), hint: 'check the path' })
       const found: Node | undefined = cur.items.find((it) => it.kind === 'entry' && it.key === part)?.kind === 'entry'
         ? (cur.items.find((it) => it.kind === 'entry' && it.key === part) as { value: Node }).value
         : undefined
-      if (found === undefined) throw new SecretsError('input', 'key not found', { where: shown, hint: 'check the path (keys are case-sensitive)' })
+      if (found === undefined) throw new SecretsError('input', 'key not found', { where: shown(), hint: 'check the path (keys are case-sensitive)' })
       cur = found
     } else {
-      if (cur.kind !== 'list') throw new SecretsError('input', 'index used on something that is not a list', { where: shown, hint: 'check the path' })
+      if (cur.kind !== 'list') throw new SecretsError('input', 'index used on something that is not a list', { where: shown(), hint: 'check the path' })
       const item = cur.items[part]
-      if (item === undefined || item.kind === 'comment') throw new SecretsError('input', 'index out of bounds', { where: shown, hint: 'check the path' })
+      if (item === undefined || item.kind === 'comment') throw new SecretsError('input', 'index out of bounds', { where: shown(), hint: 'check the path' })
       cur = item
     }
   }

@@ -8,8 +8,7 @@ import type { Node } from './types.js'
 /** Visit at most this many nodes: a suggestion must never cost more than the lookup itself. */
 const MAX_VISITS = 200_000
 
-const sameKey = (a: PathPart, b: PathPart, fold: boolean): boolean =>
-  typeof a === 'string' && typeof b === 'string' && fold ? a.toLowerCase() === b.toLowerCase() : a === b
+const sameKey = (a: PathPart, b: PathPart, fold: boolean): boolean => (typeof a === 'string' && typeof b === 'string' && fold ? a.toLowerCase() === b.toLowerCase() : a === b)
 
 function endsWith(path: readonly PathPart[], tail: readonly PathPart[], fold: boolean): boolean {
   if (path.length <= tail.length) return false // a longer path only: the exact one was not found

@@ -47,7 +47,7 @@ export function decodeUtf8Go(bytes: Uint8Array, start = 0, end = bytes.length): 
 }
 
 /** Go utf8.DecodeRune: [code point, width]; (U+FFFD, 1) on any invalid sequence. */
-function decodeRuneGo(b: Uint8Array, i: number): [number, number] {
+export function decodeRuneGo(b: Uint8Array, i: number): [number, number] {
   const c0 = b[i] as number
   if (c0 < 0x80) return [c0, 1]
   const cont = (j: number, lo = 0x80, hi = 0xbf): number => {

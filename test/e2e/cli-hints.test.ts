@@ -50,7 +50,10 @@ describe('exec without -- before the command', () => {
   it('an option-like word after the command word says to put -- (and the command does not run)', () => {
     const { s, a } = setup()
     const marker = join(s.dir, 'ran')
-    for (const cmd of [['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`], ['node', '--version']]) {
+    for (const cmd of [
+      ['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`],
+      ['node', '--version'],
+    ]) {
       const r = s.run(['exec', 'nested.yaml', ...cmd], { env: as(a) })
       expect(r.code, r.stderr).toBe(2)
       oneLine(r.stderr)
@@ -144,10 +147,7 @@ describe('stdin and --filename-override', () => {
     const s = sandbox()
     const prod = identity(s, 'prod')
     const dev = identity(s, 'dev')
-    writeFileSync(
-      join(s.dir, '.secretsrc.yaml'),
-      `creation_rules:\n  - path_regex: secrets/prod/.*\n    age: ${prod.recipient}\n  - path_regex: secrets/dev/.*\n    age: ${dev.recipient}\n`,
-    )
+    writeFileSync(join(s.dir, '.secretsrc.yaml'), `creation_rules:\n  - path_regex: secrets/prod/.*\n    age: ${prod.recipient}\n  - path_regex: secrets/dev/.*\n    age: ${dev.recipient}\n`)
     const r = s.run(['encrypt', '--filename-override', 'secrets/prod/app.json', '-'], { input: '{"token": "p1"}' })
     expect(r.code, r.stderr).toBe(0)
     const doc = JSON.parse(r.stdout)
@@ -166,6 +166,22 @@ describe('stdin and --filename-override', () => {
     const none = s.run(['encrypt', '-'], { input: 'a: 1\n' })
     expect(none.code).toBe(2)
     expect(none.stderr).toContain('--filename-override')
+  })
+})
+
+describe('edit --filename-override', () => {
+  it('a new file gets the creation rule and the format of the override path', () => {
+    const s = sandbox()
+    const prod = identity(s, 'prod')
+    const dev = identity(s, 'dev')
+    writeFileSync(join(s.dir, '.secretsrc.yaml'), `creation_rules:\n  - path_regex: prod/.*\n    age: ${prod.recipient}\n  - age: ${dev.recipient}\n`)
+    const script = join(s.dir, 'ed.js')
+    writeFileSync(script, `require('fs').writeFileSync(process.argv[2], '{"token": "new"}')`)
+    const r = s.run(['edit', '--filename-override', 'prod/app.json', 'draft.enc'], { env: { EDITOR: `'${process.execPath}' '${script}'` } })
+    expect(r.code, r.stderr).toBe(0)
+    const doc = JSON.parse(readFileSync(join(s.dir, 'draft.enc'), 'utf8'))
+    expect(doc.sops.age.map((x: { recipient: string }) => x.recipient)).toEqual([prod.recipient])
+    expect(s.run(['decrypt', '--filename-override', 'x.json', 'draft.enc'], { env: as(prod) }).stdout).toContain('"token": "new"')
   })
 })
 

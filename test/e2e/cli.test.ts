@@ -35,7 +35,7 @@ describe('init, encrypt, decrypt', () => {
     for (const env of ['development', 'production']) {
       const enc = readFileSync(join(s.dir, 'secrets', `${env}.yaml`), 'utf8')
       expect(enc).toMatch(/DATABASE_URL: ENC\[AES256_GCM,/)
-      expect(enc).toMatch(/LOG_LEVEL_unencrypted: info/)
+      expect(enc).toMatch(/LOG_LEVEL: ENC\[AES256_GCM,/)
       expect(enc).not.toContain('change-me')
     }
     expect(readFileSync(join(s.dir, '.gitignore'), 'utf8')).toMatch(/^\.secrets\/$/m)

@@ -34,11 +34,19 @@ describe.runIf(requireTool(toolOnPath('git'), 'git'))('git merge conflicts', () 
     expect(git(s, 'merge', 'other')).toMatch(/CONFLICT/)
     const file = join(s.dir, 'secrets', 'production.yaml')
     const before = readFileSync(file)
-    for (const args of [['decrypt', 'production'], ['exec', 'production', '--', 'true'], ['render', 'dotenv', 'production'], ['get', 'production', 'API_TOKEN'], ['updatekeys', 'production', '-y']]) {
+    for (const args of [
+      ['decrypt', 'production'],
+      ['exec', 'production', '--', 'true'],
+      ['render', 'dotenv', 'production'],
+      ['get', 'production', 'API_TOKEN'],
+      ['updatekeys', 'production', '-y'],
+    ]) {
       const r = s.run(args)
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(3)
       expect(r.stderr).toMatch(CONFLICT)
-      expect(r.stderr).toContain('(secrets/production.yaml) - an encrypted file cannot be merged line by line: keep one side (git checkout --ours or --theirs on the file), then redo the other side\'s changes with secrets edit or secrets set')
+      expect(r.stderr).toContain(
+        "(secrets/production.yaml) - an encrypted file cannot be merged line by line: keep one side (git checkout --ours or --theirs on the file), then redo the other side's changes with secrets edit or secrets set",
+      )
       expect(r.stderr.split('\n').length).toBe(2) // one line
       expect(r.stderr).not.toMatch(/token|Implicit/)
     }
@@ -104,7 +112,9 @@ describe('conflict markers in every format', () => {
     writeFileSync(cfg, conflicted(text, text.replace('secrets', 'secret')))
     const r = s.run(['decrypt', 'development'])
     expect(r.code).toBe(4)
-    expect(r.stderr).toBe(`secrets: the config file has git merge conflict markers (<<<<<<< at line 1, then ======= and >>>>>>>): a merge or rebase was not finished (${cfg}) - edit it to keep the lines you want and delete the marker lines, then git add it\n`)
+    expect(r.stderr).toBe(
+      `secrets: the config file has git merge conflict markers (<<<<<<< at line 1, then ======= and >>>>>>>): a merge or rebase was not finished (${cfg}) - edit it to keep the lines you want and delete the marker lines, then git add it\n`,
+    )
   })
 })
 

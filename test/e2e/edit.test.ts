@@ -44,7 +44,7 @@ interface Setup {
 
 const q = (p: string): string => `'${p}'`
 
-/** A sandbox with `init production`, the editor script in a folder with a space, and a test-owned TMPDIR. */
+/** A sandbox with `init production`, the editor script in a folder with a space, and a test-owned TMPDIR and SECRETS_TMPDIR. */
 function setup(): Setup {
   const s = sandbox()
   const init = s.run(['init', 'production'])
@@ -54,8 +54,7 @@ function setup(): Setup {
   const script = join(editorDir, 'ed.mjs')
   writeFileSync(script, EDITOR_SCRIPT)
   const record = join(s.home, 'editor-calls.jsonl')
-  const tmp = join(s.home, 'tmp')
-  mkdirSync(tmp)
+  const tmp = s.tmp
   return {
     s,
     file: join(s.dir, 'secrets', 'production.yaml'),
@@ -66,10 +65,8 @@ function setup(): Setup {
   }
 }
 
-const shmEntries = (): string[] => (existsSync('/dev/shm') ? readdirSync('/dev/shm').filter((n) => n.startsWith('secrets-edit-')) : [])
-
-/** No plaintext left: the editor's file and its private dir are gone, TMPDIR and /dev/shm hold nothing new. */
-function expectNoLeftovers(t: Setup, shmBefore: string[]): void {
+/** No plaintext left: the editor's file and its private dir are gone, the test's own temp root is empty. */
+function expectNoLeftovers(t: Setup): void {
   const calls = t.calls()
   expect(calls.length).toBeGreaterThan(0)
   for (const c of calls) {
@@ -77,7 +74,6 @@ function expectNoLeftovers(t: Setup, shmBefore: string[]): void {
     expect(existsSync(dirname(c.file))).toBe(false)
   }
   expect(readdirSync(t.tmp)).toEqual([])
-  expect(shmEntries().filter((n) => !shmBefore.includes(n))).toEqual([])
   expect(readdirSync(dirname(t.file)).filter((n) => n.startsWith('.'))).toEqual([]) // no lock, no temp file
 }
 
@@ -93,7 +89,6 @@ const minus = (a: Set<string>, b: Set<string>): string[] => [...a].filter((l) =>
 describe('secrets edit', () => {
   it('changed value: only that token, lastmodified and mac change; the plaintext was private and is gone', () => {
     const t = setup()
-    const shm = shmEntries()
     const before = readFileSync(t.file, 'utf8')
     const r = t.s.run(['edit', 'production'], { env: t.env({ replace: ['API_TOKEN: change-me', 'API_TOKEN: n3w-t0ken'] }) })
     expect(r.code, r.stderr).toBe(0)
@@ -114,14 +109,14 @@ describe('secrets edit', () => {
     expect(basename(call!.file)).toBe('production.yaml')
     expect(call!.fileMode).toBe(0o600)
     expect(call!.dirMode).toBe(0o700)
-    if (existsSync('/dev/shm')) expect(call!.file.startsWith('/dev/shm/secrets-edit-')).toBe(true)
+    expect(dirname(dirname(call!.file))).toBe(t.tmp)
+    expect(basename(dirname(call!.file))).toMatch(/^secrets-edit-/)
     expect(call!.args.join(' ')).not.toContain('change-me') // only the path reaches argv
-    expectNoLeftovers(t, shm)
+    expectNoLeftovers(t)
   })
 
   it('unchanged content: the file is not rewritten (same bytes, same mtime)', () => {
     const t = setup()
-    const shm = shmEntries()
     const past = new Date('2020-01-01T00:00:00Z')
     utimesSync(t.file, past, past)
     const before = readFileSync(t.file)
@@ -130,19 +125,18 @@ describe('secrets edit', () => {
     expect(r.stderr).toContain('no changes: secrets/production.yaml was not rewritten')
     expect(readFileSync(t.file).equals(before)).toBe(true)
     expect(statSync(t.file).mtime.getTime()).toBe(past.getTime())
-    expectNoLeftovers(t, shm)
+    expectNoLeftovers(t)
   })
 
   it('invalid YAML without a terminal: aborts naming the line, original untouched', () => {
     const t = setup()
-    const shm = shmEntries()
     const before = readFileSync(t.file)
     const r = t.s.run(['edit', 'production'], { env: t.env({ write: ['ok: 1\nbroken: [unclosed\nnext: 2\n'] }) })
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/^secrets: invalid YAML at line \d+.*\(secrets\/production\.yaml\) - your changes were discarded; the file is unchanged\n$/)
     expect(r.stderr).not.toContain('unclosed')
     expect(readFileSync(t.file).equals(before)).toBe(true)
-    expectNoLeftovers(t, shm)
+    expectNoLeftovers(t)
   })
 
   it('a top-level sops key is refused', () => {
@@ -156,20 +150,18 @@ describe('secrets edit', () => {
 
   it('editor exits non-zero: exit code 8, original untouched', () => {
     const t = setup()
-    const shm = shmEntries()
     const before = readFileSync(t.file)
     const r = t.s.run(['edit', 'production'], { env: t.env({ replace: ['API_TOKEN: change-me', 'API_TOKEN: lost'], exit: 1 }) })
     expect(r.code).toBe(8)
     expect(r.stderr).toContain('the editor exited with code 1 (secrets/production.yaml) - nothing was saved; the file is unchanged')
     expect(readFileSync(t.file).equals(before)).toBe(true)
-    expectNoLeftovers(t, shm)
+    expectNoLeftovers(t)
   })
 
   for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
     it(`${sig} to secrets while the editor is open: exit ${code}, original untouched, editor stopped, nothing left`, async () => {
       const t = setup()
-      const shm = shmEntries()
-      const before = readFileSync(t.file)
+        const before = readFileSync(t.file)
       const child = spawn(process.execPath, [BIN, 'edit', 'production'], { cwd: t.s.dir, env: { ...t.s.env, ...t.env({ replace: ['API_TOKEN: change-me', 'API_TOKEN: lost'], hang: true }) }, stdio: ['ignore', 'pipe', 'pipe'] })
       let stderr = ''
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
@@ -180,7 +172,7 @@ describe('secrets edit', () => {
       child.kill(sig)
       expect(await exited, stderr).toBe(code)
       expect(readFileSync(t.file).equals(before)).toBe(true)
-      expectNoLeftovers(t, shm)
+      expectNoLeftovers(t)
       // the editor was told to stop too (it must not keep writing into a directory that is gone)
       const alive = (): boolean => {
         try {
@@ -193,6 +185,22 @@ describe('secrets edit', () => {
       while (alive()) await new Promise((r) => setTimeout(r, 20))
     })
   }
+
+  it('SIGKILL of secrets leaves the folder with the plaintext; the next edit removes it', async () => {
+    const t = setup()
+    const child = spawn(process.execPath, [BIN, 'edit', 'production'], { cwd: t.s.dir, env: { ...t.s.env, ...t.env({ hang: true }) }, stdio: ['ignore', 'ignore', 'ignore'] })
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+    while (!existsSync(`${t.record}.ready`)) await new Promise((r) => setTimeout(r, 20))
+    const [call] = t.calls()
+    child.kill('SIGKILL')
+    await exited
+    process.kill(call!.pid, 'SIGKILL') // the editor outlives secrets: stop it too
+    expect(readFileSync(call!.file, 'utf8')).toContain('API_TOKEN: change-me') // nothing could clean up
+    const r = t.s.run(['edit', 'production'], { env: t.env({}) })
+    expect(r.code, r.stderr).toBe(0)
+    expect(existsSync(dirname(call!.file))).toBe(false)
+    expect(readdirSync(t.tmp)).toEqual([])
+  })
 
   it('editor commands with arguments and quoted paths (code --wait), in SECRETS_EDITOR > VISUAL > EDITOR order', () => {
     const t = setup()
@@ -218,6 +226,15 @@ describe('secrets edit', () => {
     expect(missing.stderr).toContain('the editor "no-such-editor-here" (from $EDITOR) was not found')
   })
 
+  it('without SECRETS_TMPDIR the private directory goes to /dev/shm (Linux), and is gone afterwards', () => {
+    const t = setup()
+    const r = t.s.run(['edit', 'production'], { env: t.env({ replace: ['API_TOKEN: change-me', 'API_TOKEN: x'] }, { SECRETS_TMPDIR: '' }) })
+    expect(r.code, r.stderr).toBe(0)
+    const [call] = t.calls()
+    if (process.platform === 'linux' && existsSync('/dev/shm')) expect(dirname(dirname(call!.file))).toBe('/dev/shm')
+    expect(existsSync(dirname(call!.file))).toBe(false) // our own folder only: /dev/shm is shared with other tests
+  })
+
   it('SECRETS_TMPDIR chooses where the private directory goes', () => {
     const t = setup()
     const own = join(t.s.home, 'own-tmp')
@@ -230,7 +247,6 @@ describe('secrets edit', () => {
 
   it('creates a missing file from its creation rule, starting from an example; an untouched example creates nothing', () => {
     const t = setup()
-    const shm = shmEntries()
     const untouched = t.s.run(['edit', 'secrets/staging.yaml'], { env: t.env({}) })
     expect(untouched.code, untouched.stderr).toBe(0)
     expect(untouched.stderr).toContain('secrets/staging.yaml was not created')
@@ -245,7 +261,7 @@ describe('secrets edit', () => {
     expect(enc).not.toContain('first-secret')
     expect(decrypt(t.s, 'staging')).toContain('- first-secret')
     expect(statSync(join(t.s.dir, 'secrets', 'staging.yaml')).mode & 0o777).toBe(0o600)
-    expectNoLeftovers(t, shm)
+    expectNoLeftovers(t)
   })
 
   it('warns when the file keys drift from its creation rule', () => {
@@ -284,7 +300,7 @@ describe.runIf(requireTool(script, 'script (util-linux), for a terminal session'
     expect(t.calls()).toHaveLength(2)
     expect(t.calls()[1]!.file).toBe(t.calls()[0]!.file)
     expect(decrypt(t.s, 'production')).toContain('API_TOKEN: fixed-on-second-try')
-    expectNoLeftovers(t, [])
+    expectNoLeftovers(t)
   })
 
   it('invalid content: no (or end of input) abandons the edit, original untouched', () => {

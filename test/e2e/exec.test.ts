@@ -54,7 +54,6 @@ function tree(dir: string): string[] {
   walk(dir)
   return out.sort()
 }
-const shm = (): string[] => (existsSync('/dev/shm') ? readdirSync('/dev/shm').filter((n) => n.startsWith('secrets-')) : [])
 
 describe('secrets exec', () => {
   it('injects the values intact (newlines, =, quotes, nested names) and leaves existing variables alone', () => {
@@ -114,7 +113,7 @@ describe('secrets exec', () => {
   it('values never appear in the argv of `secrets`; nothing is written to the temp dir or the working directory', () => {
     const s = setup()
     const tmp = tempDir()
-    const before = { cwd: tree(s.dir), tmp: tree(tmp), shm: shm() }
+    const before = { cwd: tree(s.dir), tmp: tree(tmp) }
     const script = 'const fs=require("fs");process.stdout.write(JSON.stringify({parent:fs.readFileSync("/proc/"+process.ppid+"/cmdline","utf8"),self:process.argv}))'
     const r = s.run(['exec', 'production', '-q', '--', NODE, '-e', script], { env: { TMPDIR: tmp, SECRETS_TMPDIR: tmp } })
     expect(r.code, r.stderr).toBe(0)
@@ -124,7 +123,7 @@ describe('secrets exec', () => {
       expect(seen.parent).not.toContain(v)
       expect(seen.self.join('\0')).not.toContain(v)
     }
-    expect({ cwd: tree(s.dir), tmp: tree(tmp), shm: shm() }).toEqual(before)
+    expect({ cwd: tree(s.dir), tmp: tree(tmp) }).toEqual(before)
   })
 
   it('the config separator applies (outputs.env.separator)', () => {
@@ -163,15 +162,16 @@ describe('secrets exec', () => {
 
 describe('secrets exec-file', () => {
   // Reports what the path is, its permissions and content; the test then checks it is gone.
-  const inspect = 'const fs=require("fs");const p=process.argv[1];const st=fs.statSync(p);const d=fs.statSync(require("path").dirname(p));process.stdout.write(JSON.stringify({p,fifo:st.isFIFO(),mode:st.mode&0o777,dir:d.mode&0o777,text:fs.readFileSync(p,"utf8")}))'
+  const inspect = 'const fs=require("fs");const p=process.argv[1];const st=fs.statSync(p);const d=fs.statSync(require("path").dirname(p));process.stdout.write(JSON.stringify({p,link:fs.lstatSync(p).isSymbolicLink(),file:st.isFile(),mode:st.mode&0o777,dir:d.mode&0o777,text:fs.readFileSync(p,"utf8")}))'
 
-  it('serves the decrypted file through a private FIFO that is gone afterwards', () => {
+  it('serves the decrypted file at a private path (Linux: a link to a read-only unlinked file) that is gone afterwards', () => {
     const s = setup()
     const r = s.run(['exec-file', 'production', '--', NODE, '-e', inspect, '{}'])
     expect(r.code, r.stderr).toBe(0)
-    const got = JSON.parse(r.stdout) as { p: string; fifo: boolean; mode: number; dir: number; text: string }
-    expect(got.fifo).toBe(true)
-    expect(got.mode).toBe(0o600)
+    const got = JSON.parse(r.stdout) as { p: string; link: boolean; file: boolean; mode: number; dir: number; text: string }
+    expect(got.file).toBe(true)
+    expect(got.link).toBe(process.platform === 'linux')
+    expect(got.mode).toBe(process.platform === 'linux' ? 0o400 : 0o600)
     expect(got.dir).toBe(0o700)
     expect(got.p.endsWith('/production.yaml')).toBe(true)
     expect(got.text).toContain('MULTILINE: |\n    line one\n    line=two\n')
@@ -186,7 +186,7 @@ describe('secrets exec-file', () => {
     expect(s.run(['exec-file', 'production', '-q', '--', NODE, '-e', twice, '{}']).code).toBe(7)
   })
 
-  it('each of many successive reads gets the content exactly once (no reader is served twice)', () => {
+  it('each of many successive reads gets the whole content, exactly once', () => {
     const s = setup()
     const many = 'const fs=require("fs");const first=fs.readFileSync(process.argv[1],"utf8");for(let i=0;i<30;i++){if(fs.readFileSync(process.argv[1],"utf8")!==first)process.exit(1)}process.exit(first.split("nested-pw").length===2?7:2)'
     for (let round = 0; round < 3; round++) expect(s.run(['exec-file', 'production', '-q', '--', NODE, '-e', many, '{}']).code).toBe(7)
@@ -196,8 +196,9 @@ describe('secrets exec-file', () => {
     const s = setup()
     const r = s.run(['exec-file', 'production', '--no-fifo', '--output-type', 'json', '-q', '--', NODE, '-e', inspect.replace('process.argv[1]', 'process.argv[1].slice(9)'), '--', '--config={}'])
     expect(r.code, r.stderr).toBe(0)
-    const got = JSON.parse(r.stdout) as { p: string; fifo: boolean; mode: number; dir: number; text: string }
-    expect(got.fifo).toBe(false)
+    const got = JSON.parse(r.stdout) as { p: string; link: boolean; file: boolean; mode: number; dir: number; text: string }
+    expect(got.link).toBe(false)
+    expect(got.file).toBe(true)
     expect(got.mode).toBe(0o600)
     expect(got.dir).toBe(0o700)
     expect(got.p.endsWith('/production.json')).toBe(true)

@@ -6,12 +6,15 @@ import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BIN, ROOT } from '../support/cli.js'
+import { BIN, ROOT, tempDir } from '../support/cli.js'
 
 const doc = readFileSync(join(ROOT, 'docs', 'commands.md'), 'utf8').split('\n')
 
+const home = tempDir('secrets-help-')
+
 function help(args: string[]): string {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH, COLUMNS: '300' } })
+  const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), COLUMNS: '300' }
+  const r = spawnSync(process.execPath, [BIN, ...args, '--help'], { encoding: 'utf8', env })
   expect(r.status, r.stderr).toBe(0)
   return r.stdout
 }
@@ -24,7 +27,13 @@ function helpFlags(text: string): string[] {
   const flags = block
     .split('\n')
     .filter((l) => /^\s{2}-/.test(l))
-    .flatMap((l) => (l.trim().split(/\s{2,}/)[0]!.match(FLAG) ?? []))
+    .flatMap(
+      (l) =>
+        l
+          .trim()
+          .split(/\s{2,}/)[0]!
+          .match(FLAG) ?? [],
+    )
   return [...new Set(flags)].filter((f) => f !== '-h' && f !== '--help').sort()
 }
 
@@ -55,7 +64,13 @@ function docFlags(lines: string[], cmd: string): string[] {
 
 const top = help([])
 const commands = [...top.split(/^Commands:\n/m)[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help')
-const renderSubs = [...help(['render']).split(/^Commands:\n/m)[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help')
+const renderSubs = [
+  ...help(['render'])
+    .split(/^Commands:\n/m)[1]!
+    .matchAll(/^ {2}([a-z][\w-]*)/gm),
+]
+  .map((m) => m[1]!)
+  .filter((c) => c !== 'help')
 
 describe('--help against docs/commands.md', () => {
   it('lists the commands we expect (the check below covers each)', () => {
@@ -64,7 +79,10 @@ describe('--help against docs/commands.md', () => {
   })
 
   it('the global options match the Overview table', () => {
-    const overview = doc.slice(doc.indexOf('## Overview'), doc.findIndex((l, i) => i > doc.indexOf('## Overview') && /^#{2,3} /.test(l)))
+    const overview = doc.slice(
+      doc.indexOf('## Overview'),
+      doc.findIndex((l, i) => i > doc.indexOf('## Overview') && /^#{2,3} /.test(l)),
+    )
     expect(docFlags(overview, '').filter((f) => f !== '-h' && f !== '--help')).toEqual(helpFlags(top))
   })
 
@@ -81,7 +99,10 @@ describe('--help against docs/commands.md', () => {
   for (const sub of renderSubs) {
     it(`secrets render ${sub} --help: the same flags as its section with the render-wide ones`, () => {
       const intro = section('render')
-      const common = intro.slice(0, intro.findIndex((l) => l.startsWith('#### ')))
+      const common = intro.slice(
+        0,
+        intro.findIndex((l) => l.startsWith('#### ')),
+      )
       const lines = section(`render ${sub}`)
       expect(lines.length, `docs/commands.md has no section for secrets render ${sub}`).toBeGreaterThan(0)
       expect([...new Set([...docFlags(common, ''), ...docFlags(lines, '')])].sort()).toEqual(helpFlags(help(['render', sub])))

@@ -16,10 +16,16 @@ import { isCI, which } from '../support/skip.js'
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> }
 const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as unknown
 
-/** The environment of a user's shell: no npm_* variables from the `npm test` that runs us. */
+/** Where npm finds packages, if set in the environment: kept (the rest of npm_* comes from the `npm test` that runs us). */
+const NPM_KEEP = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_cafile', 'npm_config_userconfig'])
+
+/** The environment of a user's shell: no npm_* variables of a running npm script, no key variables. */
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && !k.startsWith('SECRETS_') && !k.startsWith('SOPS_') && !k.startsWith('AWS_')) env[k] = v
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) && !NPM_KEEP.has(k.toLowerCase())) continue
+    if (!k.startsWith('SECRETS_') && !k.startsWith('SOPS_') && !k.startsWith('AWS_')) env[k] = v
+  }
   env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
   return { ...env, ...extra }
 }
@@ -136,7 +142,13 @@ describe('the packed and installed package', () => {
 
     // the AWS SDK stays outside the bundle: it must load from the installed tree
     const arn = emu.createKey({ region: 'eu-west-1' })
-    const aws = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_ENDPOINT_URL_KMS: emu.url, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' }
+    const aws = {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_ENDPOINT_URL_KMS: emu.url,
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    }
     writeFileSync(join(home, 'k.yaml'), 'token: abc\n')
     // async: the emulator answers from this process
     const runAsync = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
@@ -159,7 +171,7 @@ describe('the packed and installed package', () => {
   it('the library imports by the package name from the installed tree', (ctx) => {
     needInstall(ctx)
     const home = tempDir('secrets-installed-lib-')
-    const env = userEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config') })
+    const env = userEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache') })
     const bin = join(prefix, 'bin', 'secrets')
     const recipient = spawnSync(bin, ['keygen', '-q'], { cwd: home, env, encoding: 'utf8' }).stdout.trim()
     writeFileSync(join(home, 'f.yaml'), 'API_TOKEN: t0k3n\nnested:\n  a: 1\n')

@@ -186,6 +186,8 @@ describe('a closed stdout', () => {
       ['render', 'k8s', 'production', '--name', 'app'],
       ['encrypt', '--age', t.a.recipient, 'plain.yaml'],
       ['keygen', '-q', '-o', join(t.s.home, 'more-keys.txt')],
+      ['--help'],
+      ['--version'],
     ]) {
       const r = await runIntoClosedPipe(t.s, args, env)
       expect({ args, code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ args, code: 141, signal: null, stderr: '' })
@@ -210,7 +212,7 @@ async function killDuringWrite(s: Sandbox, env: NodeJS.ProcessEnv): Promise<{ pi
 }
 
 describe('temp files of a killed write', () => {
-  it.runIf(withGit)('kill -9 during decrypt -o: the leftover is 0600, named for init\'s .gitignore, removed by the next run', async () => {
+  it.runIf(withGit)("kill -9 during decrypt -o: the leftover is 0600, named for init's .gitignore, removed by the next run", async () => {
     const t = setup({ keys: 40, size: 200_000 }) // 8 MB of plaintext: a write long enough to be caught in
     spawnSync('git', ['init', '-q', '.'], { cwd: t.s.dir })
     const elsewhere = join(t.s.home, 'project')
@@ -234,7 +236,7 @@ describe('temp files of a killed write', () => {
     const partial = readFileSync(leftover, 'utf8') // plaintext, cut anywhere (empty when the kill came before the first write)
     expect('KEY_0: ' + 'v'.repeat(199_999) + '0\n').toContain(partial.slice(0, 200_008))
     const ignored = spawnSync('git', ['check-ignore', '-q', '--', `out/${name}`], { cwd: t.s.dir })
-    expect(ignored.status, 'init\'s .gitignore lines must cover temp files').toBe(0)
+    expect(ignored.status, "init's .gitignore lines must cover temp files").toBe(0)
 
     const next = t.s.run(['decrypt', 'secrets/production.yaml', '-o', 'out/out.yaml'], { env: as(t.a) })
     expect(next.code, next.stderr).toBe(0)
@@ -242,7 +244,7 @@ describe('temp files of a killed write', () => {
     expect(readFileSync(join(t.s.dir, 'out', 'out.yaml'), 'utf8')).toContain(`KEY_39: ${'39'.padStart(200_000, 'v')}`)
   })
 
-  it('the next write removes only our stale temp files: never a live process\'s, another machine\'s, or other names', async () => {
+  it("the next write removes only our stale temp files: never a live process's, another machine's, or other names", async () => {
     const t = setup()
     const dir = join(t.s.dir, 'secrets')
     // a process that is gone (ran and exited), and one that is alive
@@ -273,6 +275,23 @@ describe('temp files of a killed write', () => {
     writeFileSync(join(s.dir, '.gitignore'), old)
     expect(s.run(['init', 'production', '-q']).code).toBe(0)
     expect(readFileSync(join(s.dir, '.gitignore'), 'utf8')).toBe(old + '*.secrets-tmp\n')
+  })
+})
+
+describe('-o /dev/stdout and other descriptors', () => {
+  it.runIf(withBash)('write into the open descriptor (a pipe, or a file opened for appending), never replace it', () => {
+    const t = setup()
+    const script = `set -e
+echo before > out.txt
+node "${BIN}" decrypt -q secrets/production.yaml -o /dev/stdout >> out.txt
+node "${BIN}" keygen -q -o /dev/stdout | cat > key.txt
+node "${BIN}" decrypt -q secrets/production.yaml -o /dev/fd/3 3> fd3.txt`
+    const r = spawnSync('bash', ['-c', script], { cwd: t.s.dir, env: { ...t.s.env, ...as(t.a) }, encoding: 'utf8', timeout: 120_000 })
+    expect(r.status, r.stderr).toBe(0)
+    const plain = 'KEY_0: vvvvvvv0\nKEY_1: vvvvvvv1\nKEY_2: vvvvvvv2\n'
+    expect(readFileSync(join(t.s.dir, 'out.txt'), 'utf8')).toBe('before\n' + plain)
+    expect(readFileSync(join(t.s.dir, 'key.txt'), 'utf8')).toMatch(/^# created: .*\n# public key: (age1\w+)\nAGE-SECRET-KEY-1\w+\n\1\n$/)
+    expect(readFileSync(join(t.s.dir, 'fd3.txt'), 'utf8')).toBe(plain)
   })
 })
 

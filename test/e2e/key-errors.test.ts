@@ -78,16 +78,15 @@ describe('no identity of yours opens the file', () => {
     oneLine(r.stderr)
     expect(r.stderr).toContain(`the file is for age ${a.recipient}, ${b.recipient}; you have no age identity (looked in SOPS_AGE_KEY (unset), SOPS_AGE_KEY_FILE (unset), `)
     expect(r.stderr).toMatch(/keys\.txt \(not found\)\)/)
-    expect(r.stderr).toMatch(/- if you have an age key, set SOPS_AGE_KEY_FILE to its file; if not, run `secrets keygen`, then ask someone who can open the file to add the recipient it prints and run `secrets updatekeys`\n$/)
+    expect(r.stderr).toMatch(
+      /- if you have an age key, set SOPS_AGE_KEY_FILE to its file; if not, run `secrets keygen`, then ask someone who can open the file to add the recipient it prints and run `secrets updatekeys`\n$/,
+    )
   })
 
   it('key groups: each group and what was opened, then your recipients', () => {
     const s = sandbox()
     const [a, b, c] = [identity(s, 'a'), identity(s, 'b'), identity(s, 'c')]
-    writeFileSync(
-      join(s.dir, '.secretsrc.yaml'),
-      `creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - age: [${a.recipient}]\n      - age: [${b.recipient}]\n`,
-    )
+    writeFileSync(join(s.dir, '.secretsrc.yaml'), `creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - age: [${a.recipient}]\n      - age: [${b.recipient}]\n`)
     writeFileSync(join(s.dir, 'g.yaml'), PLAIN)
     expect(s.run(['encrypt', '-i', 'g.yaml']).code).toBe(0)
     const r = s.run(['decrypt', 'g.yaml'], { env: as(a, c) })

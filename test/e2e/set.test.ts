@@ -16,6 +16,10 @@ function project(): { s: Sandbox; file: string; ageKey: string } {
   const s = sandbox()
   const r = s.run(['init', 'production', '-q'])
   expect(r.code, r.stderr).toBe(0)
+  // A file with a clear (`_unencrypted`) value besides encrypted ones and comments.
+  const plain = '# production secrets\nDATABASE_URL: postgres://app:change-me@localhost:5432/app_production\nAPI_TOKEN: change-me\n# a clear value\nLOG_LEVEL_unencrypted: info\n'
+  writeFileSync(join(s.dir, 'secrets', 'production.yaml'), plain)
+  expect(s.run(['encrypt', '-i', 'secrets/production.yaml', '-q']).code).toBe(0)
   const keys = readFileSync(join(s.home, '.config', 'sops', 'age', 'keys.txt'), 'utf8')
   const ageKey = keys.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!
   return { s, file: join(s.dir, 'secrets', 'production.yaml'), ageKey }

@@ -34,8 +34,7 @@ function parseCache(bytes: Buffer): { key: string; trained: string; sum: string;
   const trainedEnd = bytes.indexOf(0x0a, keyEnd + 3)
   return { key, trained: bytes.toString('utf8', keyEnd + 3, trainedEnd), sum: bytes.toString('latin1', trainedEnd + 1, trainedEnd + 65), body: bytes.subarray(trainedEnd + 66) }
 }
-const buildCache = (key: string, trained: string, body: Buffer): Buffer =>
-  Buffer.concat([Buffer.from(`${key}\n\n${trained}\n${createHash('sha256').update(body).digest('hex')}\n`), body])
+const buildCache = (key: string, trained: string, body: Buffer): Buffer => Buffer.concat([Buffer.from(`${key}\n\n${trained}\n${createHash('sha256').update(body).digest('hex')}\n`), body])
 
 describe('start-up: the per-user code cache', () => {
   it('the first run writes it (0600 in a 0700 folder), the second uses it, and output is the same without it', () => {
@@ -85,7 +84,7 @@ describe('start-up: the per-user code cache', () => {
     expect(s.run(['decrypt', 'f.yaml'], { env: DEBUG }).stderr).toBe('secrets: code cache not used (invalid)\nsecrets: code cache written\n')
   })
 
-  it("a cache made for another Node version is not used, even with a good checksum; one V8 rejects is replaced", () => {
+  it('a cache made for another Node version is not used, even with a good checksum; one V8 rejects is replaced', () => {
     const { s } = withFile()
     s.run(['decrypt', 'f.yaml'])
     const [file] = cacheFiles(s)

@@ -34,7 +34,12 @@ function locate(name: string, from: string): string | null {
 function runtimeTree(): Map<string, Manifest> {
   const seen = new Map<string, Manifest>()
   const visit = (from: string, m: Manifest, top: boolean): void => {
-    const optional = new Set([...Object.keys(m.optionalDependencies ?? {}), ...Object.entries(m.peerDependenciesMeta ?? {}).filter(([, v]) => v.optional).map(([k]) => k)])
+    const optional = new Set([
+      ...Object.keys(m.optionalDependencies ?? {}),
+      ...Object.entries(m.peerDependenciesMeta ?? {})
+        .filter(([, v]) => v.optional)
+        .map(([k]) => k),
+    ])
     const names = new Set([...Object.keys(m.dependencies ?? {}), ...Object.keys(m.optionalDependencies ?? {}), ...(top ? [] : Object.keys(m.peerDependencies ?? {}))])
     for (const name of names) {
       const dir = locate(name, from)

@@ -68,12 +68,28 @@ describe('json store: parsing', () => {
     expect(vals[6]).toEqual({ kind: 'float', value: 0.1, source: '0.1' })
   })
 
-  it('decodes strings: escapes, surrogate pairs, lone surrogates, invalid UTF-8 (one U+FFFD per byte, like Go)', () => {
-    const b = branch('{"k": "a\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00|\\ud800x|\\udc00", "\\u0041": true}')
-    expect(b.items[0]).toMatchObject({ value: { kind: 'str', value: 'a"\\/\b\f\n\r\té😀|\ufffdx|\ufffd' } })
+  it('decodes strings: escapes and surrogate pairs', () => {
+    const b = branch('{"k": "a\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00", "\\u0041": true}')
+    expect(b.items[0]).toMatchObject({ value: { kind: 'str', value: 'a"\\/\b\f\n\r\té😀' } })
     expect(b.items[1]).toMatchObject({ key: 'A', value: { kind: 'bool', value: true } })
-    const raw = new Uint8Array([...enc.encode('{"k": "'), 0xe2, 0x82, 0x41, 0xff, ...enc.encode('"}')])
-    expect((parse(raw).branches[0]!.items[0] as { value: Node }).value).toEqual({ kind: 'str', value: '\ufffd\ufffdA\ufffd' })
+  })
+
+  it('refuses invalid UTF-8 and lone surrogate escapes, naming the key (Go would store U+FFFD instead)', () => {
+    const bytes = (...parts: Array<string | number[]>): Uint8Array => new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...enc.encode(p)] : p)))
+    let e = errorOf(() => parse(bytes('{"db": {"list": [1, "', [0xe2, 0x82, 0x41], '"]}}')))
+    expect(e.code).toBe('input')
+    expect(e.message).toMatch(/the value is not valid UTF-8 \(line 1\)/)
+    expect(e.where).toBe('["db"]["list"][1]')
+    e = errorOf(() => parse(bytes('{"a": 1,\n"k', [0xff], '": 2}')))
+    expect(e.message).toMatch(/a key at the top level is not valid UTF-8 \(line 2\)/)
+    e = errorOf(() => parse(bytes('{"a": {"k', [0xc3], '": 2}}')))
+    expect(e.message).toMatch(/a key under \["a"\] is not valid UTF-8/)
+    e = errorOf(() => parse('{"x": "\\ud800x"}'))
+    expect(e.message).toMatch(/lone surrogate/)
+    expect(e.where).toBe('["x"]')
+    expect(errorOf(() => parse('{"x": "\\udc00"}')).message).toMatch(/lone surrogate/)
+    // A real U+FFFD written in the file is text like any other.
+    expect(branch('{"k": "\ufffd"}').items[0]).toMatchObject({ value: { kind: 'str', value: '\ufffd' } })
   })
 
   it('parses nesting, null, empty containers', () => {
@@ -150,7 +166,7 @@ describe('json store: parsing', () => {
 
   it('rejects deep nesting without overflowing the stack', () => {
     const src = '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}'
-    expect(errorOf(() => parse(src)).message).toMatch(/nesting deeper/)
+    expect(errorOf(() => parse(src)).message).toMatch(/nests deeper than 256 levels/)
   })
 })
 

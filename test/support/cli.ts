@@ -17,6 +17,8 @@ export interface RunResult {
 export interface Sandbox {
   home: string
   dir: string
+  /** This sandbox's SECRETS_TMPDIR (private folders of edit and exec-file). */
+  tmp: string
   env: NodeJS.ProcessEnv
   run(args: string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string }): RunResult
   /** Like run, without blocking this process (for tests that serve something the CLI talks to). */
@@ -35,18 +37,23 @@ export function tempDir(prefix = 'secrets-test-'): string {
   return d
 }
 
-/** A fresh HOME (XDG config inside it) and work dir; no sops/secrets variables leak in. */
+/** A fresh HOME (XDG config inside it), work dir and private temp root; no sops/secrets variables leak in. */
 export function sandbox(): Sandbox {
   if (!existsSync(BIN)) throw new Error('dist/ is missing: run `npm run build` (npm test does it for you)')
   const base = tempDir('secrets-e2e-')
   const home = join(base, 'home')
   const dir = join(base, 'work')
+  const tmp = join(base, 'tmp')
   mkdirSync(home)
   mkdirSync(dir)
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), LANG: 'C.UTF-8' }
+  mkdirSync(tmp)
+  // SECRETS_TMPDIR: private folders (edit, exec-file) go to this sandbox's own temp root, never the
+  // machine-wide /dev/shm, which other tests share (a test sets it to '' to exercise the default).
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), LANG: 'C.UTF-8', SECRETS_TMPDIR: tmp }
   return {
     home,
     dir,
+    tmp,
     env,
     run(args, opts = {}) {
       const r = spawnSync(process.execPath, [BIN, ...args], {

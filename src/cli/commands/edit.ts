@@ -1,13 +1,14 @@
 // `secrets edit FILE|ENV`: decrypt into a private temp dir, run the user's editor, re-encrypt
 // under the same data key so only changed values get new ciphertext. A missing file is created
 // from its creation rule. The lock is held throughout; plaintext never reaches argv or stdout.
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs'
-import { basename, dirname } from 'node:path'
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs'
+import { basename, dirname, resolve } from 'node:path'
 import { SecretsError } from '../../errors.js'
-import { writeFileAtomic } from '../../io/files.js'
+import { safeMessage } from '../../redact.js'
+import { readBounded, writeFileAtomic } from '../../io/files.js'
 import { lockPathFor, withFileLock } from '../../io/lock.js'
 import { withPrivateTempDir } from '../../io/private-tmp.js'
-import { storeFor } from '../../stores/index.js'
+import { formatFromPath, storeFor } from '../../stores/index.js'
 import type { Format, Store } from '../../stores/store.js'
 import type { ParsedFile } from '../../tree/types.js'
 import { type Cli, formatFor, usage } from '../context.js'
@@ -20,7 +21,12 @@ import { masterKeysFor } from '../../workflows/keys.js'
 export interface EditFlags {
   ignoreMac?: boolean
   inputType?: string
+  /** sops' --filename-override: this path, not the file's, picks the format and the creation rule. */
+  filenameOverride?: string
 }
+
+/** The path whose name and creation rule count (--filename-override, else the file itself). */
+const rulePathOf = (cli: Cli, path: string, flags: EditFlags): string => (flags.filenameOverride !== undefined ? resolve(cli.cwd, flags.filenameOverride) : path)
 
 // What a new file starts as (sops's own example, so its users feel at home).
 const EXAMPLES: Record<Format, string> = {
@@ -61,10 +67,10 @@ export async function edit(cli: Cli, arg: string, flags: EditFlags): Promise<voi
 }
 
 async function editExisting(cli: Cli, editor: EditorCommand, path: string, shown: string, flags: EditFlags): Promise<void> {
-  const f = await openEncrypted(cli, path, flags)
+  const f = await openEncrypted(cli, path, { ...flags, inputType: flags.inputType ?? (flags.filenameOverride !== undefined ? formatFromPath(flags.filenameOverride) : undefined) })
   try {
     if (flags.ignoreMac) cli.info('MAC not checked (--ignore-mac): the saved file gets a fresh, valid MAC')
-    const drift = await keyDriftFor(cli, path, f.doc.groups, f.doc.metadata.shamirThreshold)
+    const drift = await keyDriftFor(cli, rulePathOf(cli, path, flags), f.doc.groups, f.doc.metadata.shamirThreshold)
     if (drift !== null) cli.warn(`the master keys of ${shown} differ from ${drift.rule.description}: ${describeDrift(drift)} - run \`secrets updatekeys ${shown}\``)
     const indent = await configIndent(cli, f.store)
     const plain = f.store.emit({ branches: f.doc.branches, metadata: null }, indent !== undefined ? { indent } : {})
@@ -87,10 +93,10 @@ async function editExisting(cli: Cli, editor: EditorCommand, path: string, shown
 }
 
 async function createNew(cli: Cli, editor: EditorCommand, path: string, shown: string, flags: EditFlags): Promise<void> {
-  const format = await formatFor(path, flags.inputType)
+  const format = await formatFor(rulePathOf(cli, path, flags), flags.inputType)
   const store = await storeFor(format)
   // before the editor: a config problem must not cost the user their typing
-  const plan = await masterKeysFor(cli.workflow(), path, {})
+  const plan = await masterKeysFor(cli.workflow(), rulePathOf(cli, path, flags), {})
   const problem = selectionProblem(format === 'binary' ? null : plan.rule?.selection)
   if (problem !== undefined) throw new SecretsError('usage', problem, { hint: 'fix the expression in the creation rule (Go RE2 syntax; no look-around)' })
   const indent = await configIndent(cli, store)
@@ -103,7 +109,7 @@ async function createNew(cli: Cli, editor: EditorCommand, path: string, shown: s
     return
   }
   // what the user typed is kept even when the rule encrypts none of it: a warning, not a refusal
-  const res = await encryptNew(cli.workflow(), { plain: edited, format, rulePath: path, plan, allowPlaintext: true, indent })
+  const res = await encryptNew(cli.workflow(), { plain: edited, format, rulePath: rulePathOf(cli, path, flags), plan, allowPlaintext: true, indent })
   writeFileAtomic(path, res.bytes)
   const { encrypted, plain } = res.counts
   if (encrypted === 0 && plain > 0) cli.warn(`every value of ${shown} is in clear: its selection rule encrypts none of them`)
@@ -129,8 +135,9 @@ async function editUntilValid(cli: Cli, editor: EditorCommand, store: Store, nam
         }
         let edited: Uint8Array
         try {
-          edited = new Uint8Array(readFileSync(file))
-        } catch {
+          edited = readBounded(file)
+        } catch (e) {
+          if (e instanceof SecretsError) throw e // larger than the input cap
           throw new SecretsError('editor', 'the edited file disappeared from the temporary directory', { hint: 'nothing was saved; the file is unchanged' })
         }
         if (Buffer.compare(edited, plain) === 0) return null
@@ -143,7 +150,7 @@ async function editUntilValid(cli: Cli, editor: EditorCommand, store: Store, nam
         } catch (e) {
           if (!(e instanceof SecretsError)) throw e
           if (!canPrompt()) throw new SecretsError(e.code, e.message, { where: e.where, hint: 'your changes were discarded; the file is unchanged' })
-          process.stderr.write(`secrets: ${e.message}${e.where ? ` (${e.where})` : ''}\n`)
+          process.stderr.write(`secrets: ${safeMessage(`${e.message}${e.where ? ` (${e.where})` : ''}`)}\n`)
           if (!(await askYesNo('secrets: reopen the editor to fix it? (no discards your changes)'))) {
             throw new SecretsError(e.code, 'edit abandoned: the edited content was not valid', { hint: 'your changes were discarded; the file is unchanged' })
           }

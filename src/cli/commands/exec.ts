@@ -2,6 +2,7 @@
 // only (never argv, never disk); the child's exit code becomes ours.
 import { checkVariables, mergeEnvironment } from '../../outputs/env.js'
 import { runChild, SpawnError } from '../../io/child.js'
+import { safeMessage } from '../../redact.js'
 import { type Cli, usage } from '../context.js'
 import { loadVariables, type VariableFlags } from '../delivery.js'
 
@@ -43,7 +44,7 @@ export async function childExitCode(cmd: string, args: string[], opts: Parameter
     return await runChild(cmd, args, opts)
   } catch (e) {
     if (!(e instanceof SpawnError)) throw e
-    process.stderr.write(`secrets: ${e.message} - check the command name and PATH\n`)
+    process.stderr.write(`secrets: ${safeMessage(e.message)} - check the command name and PATH\n`)
     return e.exitCode
   }
 }

@@ -9,6 +9,7 @@ import { scalarText } from '../../outputs/env.js'
 import { parseJsonValue } from '../../stores/json.js'
 import { jsonText } from '../../tree/json-text.js'
 import { isValidUtf8 } from '../../util/utf8.js'
+import { MAX_DEPTH, assertDepth, tooDeep } from '../../tree/limits.js'
 import { setAtPath, unsetAtPath } from '../../tree/mutate.js'
 import { formatPath, getAtPath, parseTreePath, type PathPart } from '../../tree/path.js'
 import type { MapNode, Node } from '../../tree/types.js'
@@ -31,9 +32,12 @@ export async function set(cli: Cli, file: string, pathArg: string, flags: SetFla
   if (flags.valueStdin && flags.valueFile !== undefined) throw usage('--value-stdin and --value-file cannot be used together')
   const path = keyPath(pathArg)
   if (path[0] === 'sops') throw usage('the top-level key "sops" is reserved for the metadata', 'choose another key name')
+  // Refuse what no reader would read back (the shared nesting limit), before asking for the value.
+  if (path.length > MAX_DEPTH) throw tooDeep('the key path')
   const target = await existingTarget(cli, file)
   const bytes = await readSecretValue({ file: flags.valueFile, raw: flags.raw, prompt: `value for ${formatPath(path)} (input hidden): ` })
   const value = valueNode(bytes, flags)
+  assertDepth(value, path.length, 'the key path and the value together')
   await modify(cli, target, flags, (f, branch) => {
     const before = peek(branch, path)
     const changed = setAtPath(branch, path, value)

@@ -4,6 +4,7 @@
 import { createInterface } from 'node:readline/promises'
 import { keyGroupsFromRule, matchCreationRule, type CreationRule, type KeyGroupSpec } from '../../config/index.js'
 import { readMetadata } from '../../model/metadata.js'
+import { escapeControls } from '../../redact.js'
 import { SecretsError } from '../../errors.js'
 import { readInput } from '../../io/files.js'
 import { withFileLock } from '../../io/lock.js'
@@ -60,9 +61,9 @@ function describe(cli: Cli, p: Plan, rotate: boolean): string {
   p.diff.groups.forEach((g, i) => {
     const pad = several ? '    ' : '  '
     if (several) lines.push(`  group ${i + 1}:${g.common.length + g.added.length === 0 ? ' (removed)' : ''}`)
-    for (const k of g.common) lines.push(`${pad}  ${k}`)
-    for (const k of g.added) lines.push(`${pad}+ ${k}`)
-    for (const k of g.removed) lines.push(`${pad}- ${k}`)
+    for (const k of g.common) lines.push(`${pad}  ${escapeControls(k)}`)
+    for (const k of g.added) lines.push(`${pad}+ ${escapeControls(k)}`)
+    for (const k of g.removed) lines.push(`${pad}- ${escapeControls(k)}`)
   })
   const { from, to } = p.diff.threshold
   if (from !== to) lines.push(`  groups needed to decrypt: ${from} -> ${to}`)
