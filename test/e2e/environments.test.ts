@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sandbox, type Sandbox } from '../support/cli.js'
-import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.js'
+import { startKmsEmulator, type KmsEmulator, emulatorEnv } from '../support/kms-emulator.js'
 
 const NODE = process.execPath
 const printEnv = (names: string[]): string[] => [
@@ -154,11 +154,7 @@ describe('KMS unwraps of an environment run concurrently', () => {
     const s = sandbox()
     const arn = emu.createKey({ region: 'eu-west-1' })
     const env = {
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_ENDPOINT_URL_KMS: emu.url,
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      ...emulatorEnv(emu),
       SECRETS_KMS_TIMEOUT_MS: '20000',
     }
     writeFileSync(join(s.dir, '.secretsrc.yaml'), `creation_rules:\n  - path_regex: ^secrets/\n    kms: ${arn}\n`)

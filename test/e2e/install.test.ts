@@ -10,7 +10,7 @@ import semver from 'semver'
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { ROOT, tempDir } from '../support/cli.js'
-import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.js'
+import { startKmsEmulator, type KmsEmulator, emulatorEnv } from '../support/kms-emulator.js'
 import { isCI, which } from '../support/skip.js'
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> }
@@ -143,11 +143,7 @@ describe('the packed and installed package', () => {
     // the AWS SDK stays outside the bundle: it must load from the installed tree
     const arn = emu.createKey({ region: 'eu-west-1' })
     const aws = {
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_ENDPOINT_URL_KMS: emu.url,
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      ...emulatorEnv(emu),
     }
     writeFileSync(join(home, 'k.yaml'), 'token: abc\n')
     // async: the emulator answers from this process

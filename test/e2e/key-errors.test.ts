@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { as, identity, sandbox, type Identity, type Sandbox } from '../support/cli.js'
-import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.js'
+import { startKmsEmulator, type KmsEmulator, emulatorEnv } from '../support/kms-emulator.js'
 import { makeGnupgHome, type GnupgHome } from '../support/sops-gpg.js'
 import { requireTool, which } from '../support/skip.js'
 import { SOPS_UPSTREAM } from '../support/fixtures.js'
@@ -260,11 +260,7 @@ describe('KMS and age together: one line naming both', () => {
     const c = identity(s, 'c')
     const arn = emu.createKey({ region: 'eu-west-1' })
     const aws = {
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_ENDPOINT_URL_KMS: emu.url,
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      ...emulatorEnv(emu),
       SECRETS_KMS_TIMEOUT_MS: '3000',
     }
     writeFileSync(join(s.dir, 'k.yaml'), PLAIN)

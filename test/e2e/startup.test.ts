@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { Script } from 'node:vm'
 import { BIN, ROOT, sandbox, type Sandbox } from '../support/cli.js'
-import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.js'
+import { startKmsEmulator, type KmsEmulator, emulatorEnv } from '../support/kms-emulator.js'
 
 const DEBUG = { SECRETS_DEBUG_CODE_CACHE: '1' }
 const cacheDir = (s: Sandbox): string => join(s.home, '.cache', 'secrets')
@@ -150,11 +150,7 @@ describe('start-up: third-party warnings', () => {
     const s = sandbox()
     const arn = emu.createKey({ region: 'eu-west-1' })
     const aws = {
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_ENDPOINT_URL_KMS: emu.url,
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      ...emulatorEnv(emu),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false',
     }
     writeFileSync(join(s.dir, 'k.yaml'), 'token: abc\n')

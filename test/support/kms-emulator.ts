@@ -83,6 +83,17 @@ export interface KmsEmulatorOptions {
   holdTimeoutMs?: number
 }
 
+/** Environment that points the real AWS SDK at `emu` with test credentials and no AWS files of the machine. */
+export function emulatorEnv(emu: { url: string }): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_ENDPOINT_URL_KMS: emu.url,
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  }
+}
+
 export async function startKmsEmulator(opts: KmsEmulatorOptions = {}): Promise<KmsEmulator> {
   const keys = new Map<string, EmuKey>()
   const sessions = new Map<string, string>() // access key id -> session token handed out by AssumeRole
