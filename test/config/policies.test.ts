@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config/load.js'
 import { generators, missingRequired, parseDuration, requiredKeys, rotationFor } from '../../src/config/policies.js'
-import { SecretsError } from '../../src/errors.js'
+import { errorOf } from '../support/errors.js'
 
 const cfg = (text: string) => parseConfig('/repo/.secretsrc.yaml', text)
 
@@ -53,15 +53,9 @@ describe('policies', () => {
       'policies:\n  production:\n    requierd: [X]\n',
       'policies:\n  production:\n    required: X\n',
     ]) {
-      let err: unknown
-      try {
-        cfg(bad)
-      } catch (e) {
-        err = e
-      }
-      expect(err, bad).toBeInstanceOf(SecretsError)
-      expect((err as SecretsError).code).toBe('config')
-      expect((err as SecretsError).line()).toMatch(/line \d/)
+      const err = errorOf(() => cfg(bad))
+      expect(err.code, bad).toBe('config')
+      expect(err.line()).toMatch(/line \d/)
     }
   })
 })

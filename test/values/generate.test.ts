@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { SecretsError } from '../../src/errors.js'
+import { errorOf } from '../support/errors.js'
 import { ALNUM, DIGITS, LOWER, SYMBOLS, UPPER, generateValue, parseGeneratorSpec, pick } from '../../src/values/generate.js'
 import { requireTool } from '../support/skip.js'
 
@@ -11,15 +11,9 @@ describe('generator specs', () => {
     expect(parseGeneratorSpec('hex:32')).toEqual({ kind: 'hex', size: 32 })
     expect(parseGeneratorSpec('uuid')).toEqual({ kind: 'uuid', size: 0 })
     for (const bad of ['', 'hex', 'hex:0', 'hex:-1', 'hex:4097', 'uuid:4', 'fernet:32', 'rot13:5', 'password:3', 'hex:1e3', 'hex: 32', 'HEX:32', '\u001b[31mhex']) {
-      let err: unknown
-      try {
-        parseGeneratorSpec(bad)
-      } catch (e) {
-        err = e
-      }
-      expect(err, bad).toBeInstanceOf(SecretsError)
-      expect((err as SecretsError).code).toBe('usage')
-      expect((err as SecretsError).message).not.toContain('\u001b')
+      const err = errorOf(() => parseGeneratorSpec(bad))
+      expect(err.code, bad).toBe('usage')
+      expect(err.message).not.toContain('\u001b')
     }
   })
 
