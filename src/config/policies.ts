@@ -1,7 +1,7 @@
 // `policies:` in .secretsrc.yaml: per environment (or "*" for all) the keys that must exist
 // (`required`), how missing ones are generated (`generate`) and how old a value may grow before it
 // is due for rotation (`rotation`). Parsing here; what a policy means for a file lives in values/.
-import { parseGeneratorSpec, type GeneratorSpec } from '../values/generate.js'
+import { parseGeneratorSpec, type GeneratorSpec } from '../util/generate.js'
 import type { ConfigReader, YValue } from './yaml-reader.js'
 
 export interface RotationRule {

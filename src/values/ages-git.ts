@@ -2,7 +2,7 @@
 // as old as the oldest commit that holds its current ciphertext token (tokens are unique: random IVs).
 import { execFileSync } from 'node:child_process'
 import { dirname } from 'node:path'
-import type { Ages } from './ages.js'
+import type { Ages } from '../model/value-ages.js'
 
 /**
  * Ages from git: the commit time of the oldest commit whose version of `file` holds each leaf's

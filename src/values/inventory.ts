@@ -11,7 +11,7 @@ import { environmentFiles, type LoadContext } from '../outputs/load.js'
 import { formatFromPath, storeFor, type Format } from '../stores/index.js'
 import type { PathPart } from '../tree/path.js'
 import type { ParsedFile } from '../tree/types.js'
-import { ageOf, decodeAges, leafFingerprints, type Ages } from './ages.js'
+import { ageOf, decodeAges, leafFingerprints, type Ages } from '../model/value-ages.js'
 
 export interface InventoryFile {
   path: string

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { errorOf } from '../support/errors.js'
-import { ALNUM, DIGITS, LOWER, SYMBOLS, UPPER, generateValue, parseGeneratorSpec, pick } from '../../src/values/generate.js'
+import { ALNUM, DIGITS, LOWER, SYMBOLS, UPPER, generateValue, parseGeneratorSpec, pick } from '../../src/util/generate.js'
 import { requireTool } from '../support/skip.js'
 
 const gen = (spec: string): string => generateValue(parseGeneratorSpec(spec))
