@@ -95,7 +95,7 @@ export interface DecryptResult {
   warnings: string[]
   /** Whether the stored MAC matched (always true without ignoreMac: a mismatch throws). */
   macValid: boolean
-  /** Each leaf's stored text as read (values/ages.ts), to tell which values a rewrite changed. */
+  /** Each leaf's stored text as read (model/value-ages.ts), to tell which values a rewrite changed. */
   fingerprints: Map<string, string>
 }
 
@@ -177,7 +177,7 @@ export function reencryptDocument(branches: MapNode[], dec: DecryptResult, newKe
   return { file: { branches: out, metadata: writeMetadata(next) }, counts, changed: newKey !== undefined ? [] : changedKeys(dec.fingerprints, after) }
 }
 
-/** Key paths (values/ages.ts pathKey) added, removed or given a new token between two versions. */
+/** Key paths (model/value-ages.ts pathKey) added, removed or given a new token between two versions. */
 function changedKeys(before: Map<string, string>, after: Map<string, string>): string[] {
   const out: string[] = []
   for (const [k, fp] of after) if (before.get(k) !== fp) out.push(k)

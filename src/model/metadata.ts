@@ -31,7 +31,7 @@ export interface Metadata {
   macOnlyEncrypted: boolean
   version: string
   /**
-   * Our own field (sops ignores it): when each value last changed, as JSON (values/ages.ts).
+   * Our own field (sops ignores it): when each value last changed, as JSON (model/value-ages.ts).
    * undefined when absent, e.g. after sops itself rewrote the file.
    */
   valueAges?: string | undefined
